@@ -1,0 +1,41 @@
+/** A database error as the server reported it (psql style: SQLSTATE, message, detail, hint). */
+export interface ServerErrorFields {
+  readonly code?: string;
+  readonly message: string;
+  readonly detail?: string;
+  readonly hint?: string;
+  readonly position?: string;
+}
+
+export function serverErrorFields(error: unknown): ServerErrorFields | undefined {
+  if (error === null || typeof error !== "object") return undefined;
+  const e = error as Record<string, unknown>;
+  if (typeof e.code !== "string" || !/^[0-9A-Z]{5}$/.test(e.code)) return undefined;
+  return {
+    code: e.code,
+    message: typeof e.message === "string" ? e.message : String(error),
+    ...(typeof e.detail === "string" ? { detail: e.detail } : {}),
+    ...(typeof e.hint === "string" ? { hint: e.hint } : {}),
+    ...(typeof e.position === "string" ? { position: e.position } : {}),
+  };
+}
+
+/** `ERROR 42P01: relation "x" does not exist (DETAIL: … HINT: …)` */
+export function formatServerError(fields: ServerErrorFields): string {
+  let text = fields.code ? `${fields.code}: ${fields.message}` : fields.message;
+  if (fields.detail) text += ` — DETAIL: ${fields.detail}`;
+  if (fields.hint) text += ` — HINT: ${fields.hint}`;
+  return text;
+}
+
+/** Introspection could not finish; no partial snapshot is ever returned. */
+export class IntrospectionError extends Error {
+  readonly step: string;
+  readonly sqlstate: string | undefined;
+  constructor(step: string, message: string, options?: { cause?: unknown; sqlstate?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "IntrospectionError";
+    this.step = step;
+    this.sqlstate = options?.sqlstate;
+  }
+}

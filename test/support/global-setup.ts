@@ -1,0 +1,23 @@
+import type { TestProject } from "vitest/node";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../shared/baseline/embedded.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Admin URL of the embedded PostgreSQL started for this test run (password included). */
+    pgAdminUrl: string;
+    pgMajor: number;
+  }
+}
+
+let server: EmbeddedPostgres | undefined;
+
+/** One embedded PostgreSQL for the whole run; each test file makes its own databases on it. */
+export async function setup(project: TestProject): Promise<void> {
+  server = await startEmbeddedPostgres();
+  project.provide("pgAdminUrl", server.url());
+  project.provide("pgMajor", server.major);
+}
+
+export async function teardown(): Promise<void> {
+  await server?.stop();
+}
