@@ -1,5 +1,12 @@
 import type { SnapshotObjects } from "../snapshot/model.ts";
+import { readColumns } from "./columns.sql.ts";
+import { readConstraints } from "./constraints.sql.ts";
+import { readExtensions } from "./extensions.sql.ts";
+import { readIndexes } from "./indexes.sql.ts";
 import type { Queryable } from "./queryable.ts";
+import { readSchemas } from "./schemas.sql.ts";
+import { catalogQuery, withCatalogSession } from "./session.ts";
+import { readTables } from "./tables.sql.ts";
 
 export interface IntrospectOptions {
   /** Schemas to read; absent or empty means every non-system schema. */
@@ -19,10 +26,48 @@ export interface IntrospectResult {
   readonly database: string;
 }
 
+interface ServerRow {
+  server_version: string;
+  server_version_num: string;
+  database: string;
+}
+
+const SERVER_SQL = /* SQL */ `
+SELECT pg_catalog.current_setting('server_version') AS server_version,
+       pg_catalog.current_setting('server_version_num') AS server_version_num,
+       pg_catalog.current_database() AS database`;
+
+/** `17.6 (Debian 17.6-1)` → `17.6` */
+function shortVersion(version: string): string {
+  return version.split(" ")[0] ?? version;
+}
+
 /**
  * Reads the catalog of the database behind `db` in one read-only, repeatable-read
- * transaction. `db` must be a single connection (a `pg.Client`), not a pool.
+ * transaction: one query per object kind, scoped by schema in SQL, joined in memory.
+ * `db` must be a single connection (a `pg.Client`), not a pool.
  */
-export async function introspect(_db: Queryable, _options: IntrospectOptions = {}): Promise<IntrospectResult> {
-  throw new Error("not implemented yet");
+export async function introspect(db: Queryable, options: IntrospectOptions = {}): Promise<IntrospectResult> {
+  const schemas = options.schemas && options.schemas.length > 0 ? [...options.schemas] : null;
+  const settings = {
+    lockTimeoutMs: options.lockTimeoutMs ?? 5_000,
+    statementTimeoutMs: options.statementTimeoutMs ?? 120_000,
+  };
+  return withCatalogSession(db, settings, async () => {
+    const [server] = await catalogQuery<ServerRow>(db, "server version", SERVER_SQL, []);
+    if (!server) throw new Error("the server returned no version row");
+    const versionNum = Number.parseInt(server.server_version_num, 10);
+    const schemaObjects = await readSchemas(db, schemas);
+    const extension = await readExtensions(db, schemas);
+    const table = await readTables(db, schemas);
+    const column = await readColumns(db, schemas);
+    const { indexes, constraintIndexes } = await readIndexes(db, schemas, versionNum);
+    const constraint = await readConstraints(db, schemas, versionNum, constraintIndexes);
+    return {
+      objects: { schema: schemaObjects, extension, table, column, constraint, index: indexes },
+      serverVersion: shortVersion(server.server_version),
+      serverVersionNum: versionNum,
+      database: server.database,
+    };
+  });
 }

@@ -13,6 +13,8 @@ let server: EmbeddedPostgres | undefined;
 
 /** One embedded PostgreSQL for the whole run; each test file makes its own databases on it. */
 export async function setup(project: TestProject): Promise<void> {
+  // The CLI tests run the real binary: bundle the current sources first.
+  await import("../../scripts/build.mjs");
   server = await startEmbeddedPostgres();
   project.provide("pgAdminUrl", server.url());
   project.provide("pgMajor", server.major);

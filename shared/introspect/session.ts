@@ -1,0 +1,80 @@
+import { IntrospectionError, serverErrorFields } from "./errors.ts";
+import type { Queryable } from "./queryable.ts";
+
+export interface SessionSettings {
+  readonly lockTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+}
+
+/**
+ * Settings pinned for every catalog read, so that deparsed text does not depend on the
+ * connection: an empty search_path makes every name schema-qualified, and the output styles
+ * are fixed. All of them are LOCAL: they end with the transaction.
+ */
+function pinnedSettings(settings: SessionSettings): ReadonlyArray<readonly [string, string]> {
+  return [
+    ["search_path", ""],
+    ["TimeZone", "UTC"],
+    ["DateStyle", "ISO"],
+    ["IntervalStyle", "postgres"],
+    ["extra_float_digits", "3"],
+    ["lock_timeout", `${settings.lockTimeoutMs}ms`],
+    ["statement_timeout", `${settings.statementTimeoutMs}ms`],
+    ["application_name", "pgdrift"],
+  ];
+}
+
+/**
+ * Runs `read` inside one `REPEATABLE READ, READ ONLY` transaction with the pinned settings, so
+ * every catalog query sees the same instant. Takes no table locks. Always ends the transaction.
+ */
+export async function withCatalogSession<T>(
+  db: Queryable,
+  settings: SessionSettings,
+  read: () => Promise<T>,
+): Promise<T> {
+  await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  try {
+    const pinned = pinnedSettings(settings);
+    const calls = pinned.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ");
+    await db.query(`SELECT ${calls}`, pinned.flat());
+    const result = await read();
+    await db.query("COMMIT");
+    return result;
+  } catch (error) {
+    await db.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Runs one catalog query, turning a lock or statement timeout into an error naming the step. */
+export async function catalogQuery<R>(
+  db: Queryable,
+  step: string,
+  sql: string,
+  params: readonly unknown[],
+): Promise<R[]> {
+  try {
+    return (await db.query<R>(sql, params)).rows;
+  } catch (error) {
+    const fields = serverErrorFields(error);
+    if (fields?.code === "55P03") {
+      throw new IntrospectionError(
+        step,
+        `reading ${step} waited too long for a lock (lock_timeout): another session holds a conflicting lock, probably a running migration; retry when it finishes`,
+        { cause: error, sqlstate: fields.code },
+      );
+    }
+    if (fields?.code === "57014") {
+      throw new IntrospectionError(step, `reading ${step} exceeded statement_timeout`, {
+        cause: error,
+        sqlstate: fields.code,
+      });
+    }
+    const detail = fields ? `${fields.code}: ${fields.message}` : (error as Error).message;
+    throw new IntrospectionError(step, `reading ${step} failed: ${detail}`, {
+      cause: error,
+      ...(fields?.code ? { sqlstate: fields.code } : {}),
+    });
+  }
+}

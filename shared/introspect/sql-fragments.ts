@@ -1,0 +1,41 @@
+/**
+ * SQL pieces shared by the per-kind catalog queries. Every query binds the schema list as
+ * `$1::text[]` (NULL = every non-system schema).
+ */
+
+/** In scope: not a system schema, and in the list when one is given. `n` is pg_namespace. */
+export const SCHEMA_IN_SCOPE = /* SQL */ `(n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+  AND ($1::text[] IS NULL OR n.nspname = ANY ($1::text[])))`;
+
+/** Not created by an extension (extension members are the extension's business). */
+export function notExtensionMember(catalog: string, oidExpr: string): string {
+  return /* SQL */ `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+    WHERE dep.classid = '${catalog}'::regclass AND dep.objid = ${oidExpr} AND dep.deptype = 'e')`;
+}
+
+/** `schema.name`, each part quoted as quote_ident would. */
+export function qualifiedName(schemaExpr: string, nameExpr: string): string {
+  return `pg_catalog.quote_ident(${schemaExpr}) || '.' || pg_catalog.quote_ident(${nameExpr})`;
+}
+
+/**
+ * Privileges as `grantee:PRIVILEGE` strings (`*` = WITH GRANT OPTION). A NULL ACL means the
+ * owner's defaults, so it is expanded with acldefault: an explicit ACL equal to the defaults
+ * compares equal. The owner appears as `OWNER`, since role names differ between environments.
+ * `aclType` is acldefault's letter: 'r' relation, 'n' schema, 'f' function, 's' sequence.
+ * With `aclType` null (columns), a NULL ACL is empty.
+ */
+export function privilegesArray(aclExpr: string, aclType: string | null, ownerExpr: string): string {
+  const source =
+    aclType === null ? aclExpr : `COALESCE(${aclExpr}, pg_catalog.acldefault('${aclType}', ${ownerExpr}))`;
+  return /* SQL */ `ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+      WHEN a.grantee = ${ownerExpr} THEN 'OWNER'
+      ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END
+      || ':' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END
+    FROM pg_catalog.aclexplode(${source}) a)`;
+}
+
+/** Sorted, without duplicates (the same grant from two grantors is one privilege). */
+export function normalizePrivileges(privileges: readonly string[] | null): string[] {
+  return [...new Set(privileges ?? [])].sort();
+}

@@ -1,0 +1,107 @@
+import type { ReplicaIdentity, TableObject, TablePersistence } from "../snapshot/model.ts";
+import type { Queryable } from "./queryable.ts";
+import { catalogQuery } from "./session.ts";
+import {
+  normalizePrivileges,
+  notExtensionMember,
+  privilegesArray,
+  qualifiedName,
+  SCHEMA_IN_SCOPE,
+} from "./sql-fragments.ts";
+
+/**
+ * Ordinary and partitioned tables. Only partition keys and bounds are deparsed, and only for
+ * the tables that have them.
+ */
+const TABLES_SQL = /* SQL */ `
+SELECT ${qualifiedName("n.nspname", "c.relname")} AS identity,
+       n.nspname AS schema,
+       c.relname AS name,
+       c.relkind,                          -- 'r' table, 'p' partitioned table
+       c.relpersistence,                   -- 'p' permanent, 'u' unlogged, 't' temporary
+       c.relrowsecurity AS rls_enabled,
+       c.relforcerowsecurity AS rls_forced,
+       d.description AS comment,
+       ${privilegesArray("c.relacl", "r", "c.relowner")} AS privileges,
+       pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_key,
+       CASE WHEN c.relispartition THEN
+         (SELECT ${qualifiedName("pn.nspname", "pc.relname")}
+          FROM pg_catalog.pg_inherits i
+          JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+          JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+          WHERE i.inhrelid = c.oid) END AS partition_of,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
+       c.relreplident,                     -- 'd' default, 'n' nothing, 'f' full, 'i' index
+       CASE WHEN c.relreplident = 'i' THEN
+         (SELECT ri.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ri ON ri.oid = x.indexrelid
+          WHERE x.indrelid = c.oid AND x.indisreplident) END AS replica_index,
+       c.reloptions AS options
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+WHERE c.relkind IN ('r', 'p')
+  AND ${SCHEMA_IN_SCOPE}
+  AND ${notExtensionMember("pg_catalog.pg_class", "c.oid")}
+ORDER BY 1`;
+
+interface TableRow {
+  identity: string;
+  schema: string;
+  name: string;
+  relkind: string;
+  relpersistence: string;
+  rls_enabled: boolean;
+  rls_forced: boolean;
+  comment: string | null;
+  privileges: string[] | null;
+  owner: string;
+  partition_key: string | null;
+  partition_of: string | null;
+  partition_bound: string | null;
+  relreplident: string;
+  replica_index: string | null;
+  options: string[] | null;
+}
+
+const PERSISTENCE: Record<string, TablePersistence> = { p: "permanent", u: "unlogged", t: "temporary" };
+
+function replicaIdentity(code: string, index: string | null): ReplicaIdentity {
+  switch (code) {
+    case "n":
+      return "nothing";
+    case "f":
+      return "full";
+    case "i":
+      return `index ${index ?? "?"}`;
+    default:
+      return "default";
+  }
+}
+
+export function mapTable(row: TableRow): TableObject {
+  return {
+    schema: row.schema,
+    name: row.name,
+    relkind: row.relkind === "p" ? "partitioned_table" : "table",
+    persistence: PERSISTENCE[row.relpersistence] ?? "permanent",
+    rls_enabled: row.rls_enabled,
+    rls_forced: row.rls_forced,
+    comment: row.comment,
+    privileges: normalizePrivileges(row.privileges),
+    owner: row.owner,
+    partition_key: row.partition_key,
+    partition_of: row.partition_of,
+    partition_bound: row.partition_bound,
+    replica_identity: replicaIdentity(row.relreplident, row.replica_index),
+    options: [...(row.options ?? [])].sort(),
+  };
+}
+
+export async function readTables(db: Queryable, schemas: readonly string[] | null) {
+  const rows = await catalogQuery<TableRow>(db, "tables", TABLES_SQL, [schemas]);
+  const out: Record<string, TableObject> = {};
+  for (const row of rows) out[row.identity] = mapTable(row);
+  return out;
+}

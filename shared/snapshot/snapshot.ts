@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { digestOf, prettyCanonicalJson } from "./canonical.ts";
+import {
+  OBJECT_KINDS,
+  SNAPSHOT_FORMAT,
+  type Snapshot,
+  type SnapshotObjects,
+  type SnapshotScope,
+  type SnapshotSource,
+} from "./model.ts";
+
+/** A file that is not a valid `pgdrift.snapshot/v1`; the message names the file. */
+export class SnapshotFormatError extends Error {
+  readonly origin: string;
+  constructor(origin: string, message: string, options?: { cause?: unknown }) {
+    super(`${origin}: ${message}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "SnapshotFormatError";
+    this.origin = origin;
+  }
+}
+
+export function digestObjects(objects: SnapshotObjects): string {
+  return digestOf(objects);
+}
+
+export function createSnapshot(input: {
+  createdAt: string;
+  source: SnapshotSource;
+  scope: SnapshotScope;
+  objects: SnapshotObjects;
+}): Snapshot {
+  return {
+    format: SNAPSHOT_FORMAT,
+    createdAt: input.createdAt,
+    source: input.source,
+    scope: input.scope,
+    objects: input.objects,
+    digest: digestObjects(input.objects),
+  };
+}
+
+/** The file form: canonical (sorted keys), indented, newline-terminated. */
+export function serializeSnapshot(snapshot: Snapshot): string {
+  return prettyCanonicalJson(snapshot);
+}
+
+const migrationRecord = z.object({ file: z.string(), version: z.string(), checksum: z.string() });
+
+const sourceSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("migrations"),
+    serverVersion: z.string(),
+    serverVersionNum: z.number().int(),
+    format: z.string(),
+    migrations: z.array(migrationRecord),
+  }),
+  z.object({
+    kind: z.literal("database"),
+    serverVersion: z.string(),
+    serverVersionNum: z.number().int(),
+    database: z.string(),
+    host: z.string().nullable(),
+  }),
+]);
+
+const objectMap = z.record(z.string(), z.record(z.string(), z.unknown()));
+
+const snapshotSchema = z.object({
+  format: z.literal(SNAPSHOT_FORMAT),
+  createdAt: z.string(),
+  source: sourceSchema,
+  scope: z.object({ schemas: z.array(z.string()).nullable() }),
+  objects: z.object(Object.fromEntries(OBJECT_KINDS.map((kind) => [kind, objectMap]))),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+});
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+  return `${path}: ${issue.message}`;
+}
+
+/**
+ * Parses and checks a snapshot file: JSON, the `pgdrift.snapshot/v1` shape, and a digest that
+ * matches its objects (a hand-edited or truncated file is refused rather than trusted).
+ */
+export function parseSnapshot(text: string, origin: string): Snapshot {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (cause) {
+    throw new SnapshotFormatError(origin, `not valid JSON (${(cause as Error).message}); expected a pgdrift snapshot file`, {
+      cause,
+    });
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new SnapshotFormatError(origin, "expected a JSON object with format \"pgdrift.snapshot/v1\"");
+  }
+  const format = (data as { format?: unknown }).format;
+  if (format !== SNAPSHOT_FORMAT) {
+    const found = typeof format === "string" ? `"${format}"` : "no format field";
+    throw new SnapshotFormatError(origin, `not a pgdrift snapshot: expected format "${SNAPSHOT_FORMAT}", found ${found}`);
+  }
+  const parsed = snapshotSchema.safeParse(data);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new SnapshotFormatError(origin, `invalid snapshot: ${first ? describeIssue(first) : "unknown problem"}`);
+  }
+  const snapshot = parsed.data as unknown as Snapshot;
+  const digest = digestObjects(snapshot.objects);
+  if (digest !== snapshot.digest) {
+    throw new SnapshotFormatError(
+      origin,
+      `digest mismatch: the file says ${snapshot.digest.slice(0, 19)}…, its objects hash to ${digest.slice(0, 19)}… (edited or damaged); rebuild it`,
+    );
+  }
+  return snapshot;
+}
