@@ -3,7 +3,7 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["cli/main.ts"],
+  entryPoints: ["./cli/main.ts"],
   outfile: "dist/pgdrift.mjs",
   bundle: true,
   platform: "node",
