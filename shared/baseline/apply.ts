@@ -1,0 +1,354 @@
+import { type ServerErrorFields, serverErrorFields } from "../introspect/errors.ts";
+import type { Queryable } from "../introspect/queryable.ts";
+import { EngineError, MigrationError } from "./errors.ts";
+import { quoteIdent } from "./sql-quote.ts";
+import { lineAtPosition, type SqlStatement, splitSql } from "./sql-split.ts";
+
+/**
+ * Applies migration files to a scratch database the way a careful operator would with psql:
+ *
+ * - each file in its own transaction: `BEGIN`, the file's text as one simple-protocol query,
+ *   `COMMIT`; the server parses the file, so a statement is never mangled by a client split;
+ * - a file holding a statement that cannot run in a transaction block (`CREATE INDEX
+ *   CONCURRENTLY`, `VACUUM`, …), or one that uses an enum value it just added, is rolled back
+ *   and run statement by statement without a transaction, as `psql -f` (without `-1`) does;
+ * - a file with its own `BEGIN` / `COMMIT` runs statement by statement from the start, so its
+ *   transactions are the ones it asks for;
+ * - a role the migrations name but nobody created (`GRANT … TO app_reader`) is created
+ *   `NOLOGIN` and the work retried: environments have their roles, a scratch database does not.
+ */
+
+/** What `applyMigrations` needs of a migration. */
+export interface SqlMigration {
+  /** The name in messages: the path relative to the migrations folder. */
+  readonly file: string;
+  readonly sql: string;
+}
+
+export interface ApplyOptions {
+  readonly log?: (message: string) => void;
+  /**
+   * Called as soon as a missing role has been created, before anything else can fail, so the
+   * caller can drop it afterwards (roles belong to the server, not to the scratch database).
+   */
+  readonly onRoleCreated?: (role: string) => void;
+  /** At most this many missing roles are created; default 100. */
+  readonly maxCreatedRoles?: number;
+}
+
+export interface ApplyResult {
+  readonly applied: number;
+  /** Roles created because a migration named them, in creation order. */
+  readonly createdRoles: readonly string[];
+}
+
+interface Plan {
+  readonly file: string;
+  readonly sql: string;
+  readonly statements: readonly SqlStatement[];
+  /** The file begins or ends transactions itself. */
+  readonly ownTransactions: boolean;
+}
+
+interface Context {
+  readonly log: (message: string) => void;
+  readonly onRoleCreated: (role: string) => void;
+  readonly maxCreatedRoles: number;
+  readonly createdRoles: string[];
+  /** Every role a retry was made for, so a role that stays missing cannot loop. */
+  readonly attemptedRoles: Set<string>;
+}
+
+const DEFAULT_MAX_CREATED_ROLES = 100;
+
+/** SQLSTATEs after which a file is re-run statement by statement, outside a transaction. */
+const NEEDS_NO_TRANSACTION = new Set([
+  "25001" /* active_sql_transaction: cannot run inside a transaction block */,
+  "55P04" /* unsafe_new_enum_value_usage: ADD VALUE must commit before the value is used */,
+]);
+
+const NO_TRANSACTION_MESSAGE =
+  /cannot run inside a transaction block|cannot be executed within a pipeline/;
+
+const MISSING_ROLE = /^role "(.*)" does not exist$/s;
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/** `42P01 relation "users" does not exist — DETAIL: … — HINT: …` */
+function describeServerError(fields: ServerErrorFields): string {
+  let text = fields.code ? `${fields.code} ${oneLine(fields.message)}` : oneLine(fields.message);
+  if (fields.detail) text += ` — DETAIL: ${oneLine(fields.detail)}`;
+  if (fields.hint) text += ` — HINT: ${oneLine(fields.hint)}`;
+  return text;
+}
+
+function migrationError(
+  file: string,
+  line: number | undefined,
+  fields: ServerErrorFields,
+  cause: unknown,
+  note?: string,
+): MigrationError {
+  const where = line === undefined ? `migration ${file}` : `migration ${file} line ${line}`;
+  const text = `${where}: ${describeServerError(fields)}${note ? ` — ${note}` : ""}`;
+  return new MigrationError(file, text, {
+    ...(line === undefined ? {} : { line }),
+    ...(fields.code ? { sqlstate: fields.code } : {}),
+    cause,
+  });
+}
+
+/** The session ended under us: operator intervention (57P0x) or a connection exception (08xxx). */
+function isSessionLost(fields: ServerErrorFields): boolean {
+  return /^(?:57P0|08)/.test(fields.code ?? "");
+}
+
+/** The server's error fields; a dropped connection or session is an engine failure. */
+function fieldsOf(error: unknown, file: string): ServerErrorFields {
+  const fields = serverErrorFields(error);
+  if (fields && !isSessionLost(fields)) return fields;
+  const message = error instanceof Error ? error.message : String(error);
+  throw new EngineError(
+    "scratch_connection_lost",
+    `lost the scratch database while applying ${file}: ${oneLine(message)}`,
+    { cause: error },
+  );
+}
+
+function positionOf(fields: ServerErrorFields): number | undefined {
+  const position = fields.position === undefined ? Number.NaN : Number(fields.position);
+  return Number.isInteger(position) && position > 0 ? position : undefined;
+}
+
+/** The line of the file a statement-level error points at. */
+function lineInStatement(statement: SqlStatement, fields: ServerErrorFields): number {
+  const position = positionOf(fields);
+  return position === undefined
+    ? statement.line
+    : statement.line + lineAtPosition(statement.text, position) - 1;
+}
+
+function missingRole(fields: ServerErrorFields): string | undefined {
+  if (fields.code !== "42704") return undefined;
+  return MISSING_ROLE.exec(fields.message)?.[1];
+}
+
+function needsNoTransaction(fields: ServerErrorFields): boolean {
+  return (
+    (fields.code !== undefined && NEEDS_NO_TRANSACTION.has(fields.code)) ||
+    NO_TRANSACTION_MESSAGE.test(fields.message)
+  );
+}
+
+/** `begin` / `end` when the statement starts or ends the session's transaction, else null. */
+function transactionEffect(words: readonly string[]): "begin" | "end" | null {
+  const [first, second] = words;
+  if (first === "begin" || (first === "start" && second === "transaction")) return "begin";
+  if (first === "commit" || first === "end" || first === "abort") {
+    return second === "prepared" ? null : "end";
+  }
+  if (first === "rollback") return second === "to" || second === "prepared" ? null : "end";
+  if (first === "prepare" && second === "transaction") return "end";
+  return null;
+}
+
+function metaCommandHelp(command: string): string {
+  if (command === "\\.") {
+    return "COPY … FROM stdin data is a psql feature; load the rows with INSERT statements";
+  }
+  return "pgdrift sends SQL to the server, it is not psql; do what the command does in SQL or remove it";
+}
+
+function plan(migration: SqlMigration): Plan {
+  const { statements, metaCommands } = splitSql(migration.sql);
+  const meta = metaCommands[0];
+  if (meta) {
+    throw new MigrationError(
+      migration.file,
+      `migration ${migration.file} line ${meta.line}: psql meta-command ${meta.command} is not supported: ${metaCommandHelp(meta.command)}`,
+      { line: meta.line },
+    );
+  }
+  return {
+    file: migration.file,
+    sql: migration.sql,
+    statements,
+    ownTransactions: statements.some((statement) => transactionEffect(statement.words) !== null),
+  };
+}
+
+/**
+ * Refuses, before any database is started, what can never apply: psql meta-commands.
+ * Throws the `MigrationError` of the first offending file.
+ */
+export function checkMigrations(migrations: readonly SqlMigration[]): void {
+  for (const migration of migrations) plan(migration);
+}
+
+async function rollback(db: Queryable): Promise<void> {
+  await db.query("ROLLBACK").catch(() => undefined);
+}
+
+/**
+ * Creates a role a migration named. Returns why it could not, or undefined when the role now
+ * exists (created here, or by someone else in the meantime).
+ */
+async function createRole(db: Queryable, role: string, ctx: Context): Promise<string | undefined> {
+  if (ctx.attemptedRoles.has(role)) {
+    return "the role was created NOLOGIN, and the migration still cannot find it";
+  }
+  ctx.attemptedRoles.add(role);
+  if (ctx.createdRoles.length >= ctx.maxCreatedRoles) {
+    return `pgdrift creates missing roles, but stopped after ${ctx.maxCreatedRoles}; create the roles in a first migration`;
+  }
+  try {
+    await db.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+  } catch (error) {
+    const fields = serverErrorFields(error);
+    if (fields?.code === "42710" /* duplicate_object: created meanwhile */) return undefined;
+    const why = fields ? describeServerError(fields) : String(error);
+    return `pgdrift could not create the missing role NOLOGIN (${why}); create it on the scratch server or give the user CREATEROLE`;
+  }
+  ctx.createdRoles.push(role);
+  ctx.onRoleCreated(role);
+  ctx.log(`created missing role ${quoteIdent(role)} (NOLOGIN)`);
+  return undefined;
+}
+
+/**
+ * Runs the file's statements one query each. Outside the file's own transactions each
+ * statement commits by itself, as under `psql -f`.
+ */
+async function applyStatements(db: Queryable, plan: Plan, ctx: Context): Promise<void> {
+  let transactionStart = -1;
+  for (let i = 0; i < plan.statements.length; i++) {
+    const statement = plan.statements[i] as SqlStatement;
+    try {
+      await db.query(statement.text);
+    } catch (error) {
+      const fields = fieldsOf(error, plan.file);
+      if (transactionStart >= 0) await rollback(db);
+      const line = lineInStatement(statement, fields);
+      const role = missingRole(fields);
+      if (role === undefined) throw migrationError(plan.file, line, fields, error);
+      const problem = await createRole(db, role, ctx);
+      if (problem !== undefined) throw migrationError(plan.file, line, fields, error, problem);
+      // retry the statement, or the file's transaction it was part of
+      i = (transactionStart >= 0 ? transactionStart : i) - 1;
+      transactionStart = -1;
+    }
+    const effect = transactionEffect(statement.words);
+    if (effect === "begin") transactionStart = i;
+    else if (effect === "end") transactionStart = -1;
+  }
+}
+
+/**
+ * The error of a file that failed as one query, with the line it happened on: from the
+ * server's position when it gives one; otherwise the file is replayed statement by statement
+ * in a transaction that is rolled back, to find the statement that fails.
+ */
+async function locateFailure(
+  db: Queryable,
+  plan: Plan,
+  error: unknown,
+  fields: ServerErrorFields,
+  note?: string,
+): Promise<MigrationError> {
+  const position = positionOf(fields);
+  if (position !== undefined) {
+    return migrationError(plan.file, lineAtPosition(plan.sql, position), fields, error, note);
+  }
+  await db.query("BEGIN");
+  try {
+    for (const statement of plan.statements) {
+      try {
+        await db.query(statement.text);
+      } catch (replayError) {
+        const replayed = fieldsOf(replayError, plan.file);
+        if (replayed.code !== fields.code) break;
+        return migrationError(
+          plan.file,
+          lineInStatement(statement, replayed),
+          replayed,
+          replayError,
+          note,
+        );
+      }
+    }
+  } finally {
+    await rollback(db);
+  }
+  return migrationError(plan.file, undefined, fields, error, note);
+}
+
+async function applyFile(db: Queryable, plan: Plan, ctx: Context): Promise<void> {
+  if (plan.statements.length === 0) {
+    ctx.log(`${plan.file}: no statements`);
+    return;
+  }
+  if (plan.ownTransactions) {
+    ctx.log(`${plan.file} manages its own transactions: applying it statement by statement`);
+    await applyStatements(db, plan, ctx);
+    return;
+  }
+  for (;;) {
+    let atCommit = false;
+    try {
+      await db.query("BEGIN");
+      await db.query(plan.sql);
+      atCommit = true;
+      await db.query("COMMIT");
+      return;
+    } catch (error) {
+      await rollback(db);
+      const fields = fieldsOf(error, plan.file);
+      if (atCommit) {
+        throw migrationError(`${plan.file}`, undefined, fields, error, "raised at COMMIT");
+      }
+      const role = missingRole(fields);
+      if (role !== undefined) {
+        const problem = await createRole(db, role, ctx);
+        if (problem === undefined) continue;
+        throw await locateFailure(db, plan, error, fields, problem);
+      }
+      if (needsNoTransaction(fields)) {
+        ctx.log(
+          `${plan.file} cannot run in a transaction (${fields.code ?? "?"} ${oneLine(fields.message)}): applying it statement by statement`,
+        );
+        await applyStatements(db, plan, ctx);
+        return;
+      }
+      throw await locateFailure(db, plan, error, fields);
+    }
+  }
+}
+
+/**
+ * Applies migrations in order on one connection (a `pg.Client`: the session matters).
+ * Throws `MigrationError` naming the file, line and server error of the first failure;
+ * everything before it stays applied.
+ */
+export async function applyMigrations(
+  db: Queryable,
+  migrations: readonly SqlMigration[],
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const plans = migrations.map(plan);
+  const ctx: Context = {
+    log: options.log ?? (() => undefined),
+    onRoleCreated: options.onRoleCreated ?? (() => undefined),
+    maxCreatedRoles: options.maxCreatedRoles ?? DEFAULT_MAX_CREATED_ROLES,
+    createdRoles: [],
+    attemptedRoles: new Set(),
+  };
+  // English server messages, so a missing role can be recognised; refused unless superuser
+  await db.query("SET lc_messages TO 'C'").catch(() => undefined);
+  for (const [index, current] of plans.entries()) {
+    ctx.log(`applying ${current.file} (${index + 1}/${plans.length})`);
+    await applyFile(db, current, ctx);
+  }
+  return { applied: plans.length, createdRoles: [...ctx.createdRoles] };
+}

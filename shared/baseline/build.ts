@@ -1,0 +1,83 @@
+import pg from "pg";
+import { introspect } from "../introspect/introspect.ts";
+import type { Snapshot } from "../snapshot/model.ts";
+import { createSnapshot } from "../snapshot/snapshot.ts";
+import { applyMigrations, checkMigrations } from "./apply.ts";
+import { EngineError } from "./errors.ts";
+import { provisionScratch, type ScratchSpec } from "./scratch.ts";
+import { type MigrationFormatOption, readMigrations } from "./sources/index.ts";
+
+export interface BuildBaselineOptions {
+  readonly migrationsDir: string;
+  /** Default `auto`. */
+  readonly format?: MigrationFormatOption;
+  /** An embedded cluster of a major, or a server where a temporary database may be created. */
+  readonly scratch: ScratchSpec;
+  /** Schemas to introspect; absent or empty means every non-system schema. */
+  readonly schemas?: readonly string[];
+  /** ISO timestamp recorded in the snapshot (the caller owns the clock). */
+  readonly createdAt: string;
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * The baseline: what the migrations say the schema is. Reads the folder, applies every file
+ * to a scratch database and introspects it with the same code as any environment. The
+ * scratch database is always disposed, whether the build succeeds, fails or is interrupted
+ * (see `disposeAllScratch`).
+ */
+export async function buildBaseline(options: BuildBaselineOptions): Promise<Snapshot> {
+  const log = options.log ?? (() => undefined);
+  const schemas = options.schemas && options.schemas.length > 0 ? [...options.schemas] : null;
+
+  const set = await readMigrations(options.migrationsDir, options.format ?? "auto", { log });
+  log(`read ${set.migrations.length} migration(s) from ${set.dir} as ${set.format}`);
+  checkMigrations(set.migrations);
+
+  const scratch = await provisionScratch(options.scratch, { log });
+  let introspected: Awaited<ReturnType<typeof introspect>>;
+  try {
+    const client = new pg.Client(scratch.connection);
+    client.on("error", () => undefined);
+    try {
+      try {
+        await client.connect();
+      } catch (cause) {
+        throw new EngineError(
+          "scratch_connect_failed",
+          `could not connect to the scratch database on ${scratch.description}: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+      await applyMigrations(client, set.migrations, {
+        log,
+        onRoleCreated: (role) => scratch.adoptRole(role),
+      });
+      log(`applied ${set.migrations.length} migration(s); reading the catalog`);
+      introspected = await introspect(client, schemas ? { schemas } : {});
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } finally {
+    await scratch.dispose().catch((error: unknown) => {
+      log(error instanceof Error ? error.message : String(error));
+    });
+  }
+
+  return createSnapshot({
+    createdAt: options.createdAt,
+    source: {
+      kind: "migrations",
+      serverVersion: introspected.serverVersion,
+      serverVersionNum: introspected.serverVersionNum,
+      format: set.format,
+      migrations: set.migrations.map(({ file, version, checksum }) => ({
+        file,
+        version,
+        checksum,
+      })),
+    },
+    scope: { schemas },
+    objects: introspected.objects,
+  });
+}
