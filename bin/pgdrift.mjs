@@ -5,7 +5,9 @@ import { existsSync } from "node:fs";
 
 const bundle = new URL("../dist/pgdrift.mjs", import.meta.url);
 if (!existsSync(bundle)) {
-  process.stderr.write("pgdrift: dist/pgdrift.mjs is missing: run `npm run build` (npm ci does it) in the pgdrift folder\n");
+  process.stderr.write(
+    "pgdrift: dist/pgdrift.mjs is missing: run `npm run build` (npm ci does it) in the pgdrift folder\n",
+  );
   process.exit(2);
 }
 const { main } = await import(bundle.href);

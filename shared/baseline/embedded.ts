@@ -67,7 +67,9 @@ async function readPackageVersion(entry: string): Promise<string | undefined> {
   let dir = dirname(entry);
   for (let i = 0; i < 4; i++) {
     try {
-      const pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as { version?: string };
+      const pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as {
+        version?: string;
+      };
       if (typeof pkg.version === "string") return pkg.version;
     } catch {
       // keep walking up
@@ -168,16 +170,25 @@ function run(command: string, args: string[], options: RunAs & { cwd: string }):
       output += chunk.toString();
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(output) : reject(new Error(output.trim() || `exit ${code}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(output.trim() || `exit ${code}`)),
+    );
   });
 }
 
-async function waitForServer(config: pg.ClientConfig, child: ChildProcess, logTail: () => string): Promise<void> {
+async function waitForServer(
+  config: pg.ClientConfig,
+  child: ChildProcess,
+  logTail: () => string,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new EngineError("server_start_failed", `embedded PostgreSQL exited while starting: ${logTail()}`);
+      throw new EngineError(
+        "server_start_failed",
+        `embedded PostgreSQL exited while starting: ${logTail()}`,
+      );
     }
     const client = new pg.Client({ ...config, connectionTimeoutMillis: 2_000 });
     try {
@@ -190,9 +201,13 @@ async function waitForServer(config: pg.ClientConfig, child: ChildProcess, logTa
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new EngineError("server_start_failed", `embedded PostgreSQL did not accept connections within 60 s: ${logTail()}`, {
-    cause: lastError,
-  });
+  throw new EngineError(
+    "server_start_failed",
+    `embedded PostgreSQL did not accept connections within 60 s: ${logTail()}`,
+    {
+      cause: lastError,
+    },
+  );
 }
 
 /**
@@ -226,15 +241,28 @@ export async function startEmbeddedPostgres(options: StartOptions = {}): Promise
     if (runAs.uid !== undefined && runAs.gid !== undefined) await chown(root, runAs.uid, runAs.gid);
     const pwfile = join(root, "pwfile");
     await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
-    if (runAs.uid !== undefined && runAs.gid !== undefined) await chown(pwfile, runAs.uid, runAs.gid);
+    if (runAs.uid !== undefined && runAs.gid !== undefined)
+      await chown(pwfile, runAs.uid, runAs.gid);
     try {
       await run(
         binaries.initdb,
-        [`--pgdata=${dataDir}`, `--username=${user}`, `--pwfile=${pwfile}`, "--auth=scram-sha-256", "--encoding=UTF8", "--no-locale", "--no-sync"],
+        [
+          `--pgdata=${dataDir}`,
+          `--username=${user}`,
+          `--pwfile=${pwfile}`,
+          "--auth=scram-sha-256",
+          "--encoding=UTF8",
+          "--no-locale",
+          "--no-sync",
+        ],
         { ...runAs, cwd: root },
       );
     } catch (cause) {
-      throw new EngineError("initdb_failed", `initdb failed for PostgreSQL ${major}: ${(cause as Error).message.split("\n").slice(-3).join(" ")}`, { cause });
+      throw new EngineError(
+        "initdb_failed",
+        `initdb failed for PostgreSQL ${major}: ${(cause as Error).message.split("\n").slice(-3).join(" ")}`,
+        { cause },
+      );
     } finally {
       await rm(pwfile, { force: true });
     }
@@ -266,7 +294,13 @@ export async function startEmbeddedPostgres(options: StartOptions = {}): Promise
         log = (log + text).slice(-4_000);
         for (const line of text.split("\n")) if (line.trim()) options.log?.(line);
       });
-      const config: pg.ClientConfig = { host: "127.0.0.1", port, user, password, database: "postgres" };
+      const config: pg.ClientConfig = {
+        host: "127.0.0.1",
+        port,
+        user,
+        password,
+        database: "postgres",
+      };
       try {
         await waitForServer(config, child, () => log.trim().split("\n").slice(-3).join(" "));
       } catch (error) {

@@ -4,7 +4,7 @@ import type {
   Deferrability,
   ReferentialAction,
 } from "../snapshot/model.ts";
-import { includedColumns, type IndexRow, storageDefinition } from "./indexes.sql.ts";
+import { type IndexRow, includedColumns, storageDefinition } from "./indexes.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { notExtensionMember, qualifiedName, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
@@ -121,7 +121,11 @@ export function mapConstraint(row: ConstraintRow, index: IndexRow | undefined): 
     columns: row.columns,
     references:
       isForeignKey && row.ref_table !== null
-        ? { table: row.ref_table, columns: row.ref_columns ?? [], match: MATCH[row.confmatchtype] ?? "SIMPLE" }
+        ? {
+            table: row.ref_table,
+            columns: row.ref_columns ?? [],
+            match: MATCH[row.confmatchtype] ?? "SIMPLE",
+          }
         : null,
     on_delete: isForeignKey ? (ACTIONS[row.confdeltype] ?? "NO ACTION") : null,
     on_update: isForeignKey ? (ACTIONS[row.confupdtype] ?? "NO ACTION") : null,
@@ -137,10 +141,16 @@ export async function readConstraints(
   serverVersionNum: number,
   constraintIndexes: ReadonlyMap<string, IndexRow>,
 ) {
-  const rows = await catalogQuery<ConstraintRow>(db, "constraints", constraintsSql(serverVersionNum), [schemas]);
+  const rows = await catalogQuery<ConstraintRow>(
+    db,
+    "constraints",
+    constraintsSql(serverVersionNum),
+    [schemas],
+  );
   const out: Record<string, ConstraintObject> = {};
   for (const row of rows) {
-    const index = row.contype === "p" || row.contype === "u" ? constraintIndexes.get(row.index_key) : undefined;
+    const index =
+      row.contype === "p" || row.contype === "u" ? constraintIndexes.get(row.index_key) : undefined;
     out[`${row.table_identity}.${row.quoted_name}`] = mapConstraint(row, index);
   }
   return out;

@@ -24,6 +24,7 @@ interface ExtensionRow {
 export async function readExtensions(db: Queryable, schemas: readonly string[] | null) {
   const rows = await catalogQuery<ExtensionRow>(db, "extensions", EXTENSIONS_SQL, [schemas]);
   const out: Record<string, ExtensionObject> = {};
-  for (const row of rows) out[row.identity] = { name: row.name, version: row.version, schema: row.schema };
+  for (const row of rows)
+    out[row.identity] = { name: row.name, version: row.version, schema: row.schema };
   return out;
 }

@@ -47,7 +47,10 @@ function shortVersion(version: string): string {
  * transaction: one query per object kind, scoped by schema in SQL, joined in memory.
  * `db` must be a single connection (a `pg.Client`), not a pool.
  */
-export async function introspect(db: Queryable, options: IntrospectOptions = {}): Promise<IntrospectResult> {
+export async function introspect(
+  db: Queryable,
+  options: IntrospectOptions = {},
+): Promise<IntrospectResult> {
   const schemas = options.schemas && options.schemas.length > 0 ? [...options.schemas] : null;
   const settings = {
     lockTimeoutMs: options.lockTimeoutMs ?? 5_000,

@@ -1,7 +1,12 @@
 import type { SchemaObject } from "../snapshot/model.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import { notExtensionMember, normalizePrivileges, privilegesArray, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import {
+  normalizePrivileges,
+  notExtensionMember,
+  privilegesArray,
+  SCHEMA_IN_SCOPE,
+} from "./sql-fragments.ts";
 
 const SCHEMAS_SQL = /* SQL */ `
 SELECT pg_catalog.quote_ident(n.nspname) AS identity,

@@ -25,9 +25,15 @@ export function qualifiedName(schemaExpr: string, nameExpr: string): string {
  * `aclType` is acldefault's letter: 'r' relation, 'n' schema, 'f' function, 's' sequence.
  * With `aclType` null (columns), a NULL ACL is empty.
  */
-export function privilegesArray(aclExpr: string, aclType: string | null, ownerExpr: string): string {
+export function privilegesArray(
+  aclExpr: string,
+  aclType: string | null,
+  ownerExpr: string,
+): string {
   const source =
-    aclType === null ? aclExpr : `COALESCE(${aclExpr}, pg_catalog.acldefault('${aclType}', ${ownerExpr}))`;
+    aclType === null
+      ? aclExpr
+      : `COALESCE(${aclExpr}, pg_catalog.acldefault('${aclType}', ${ownerExpr}))`;
   return /* SQL */ `ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
       WHEN a.grantee = ${ownerExpr} THEN 'OWNER'
       ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END

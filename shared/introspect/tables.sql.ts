@@ -65,7 +65,11 @@ interface TableRow {
   options: string[] | null;
 }
 
-const PERSISTENCE: Record<string, TablePersistence> = { p: "permanent", u: "unlogged", t: "temporary" };
+const PERSISTENCE: Record<string, TablePersistence> = {
+  p: "permanent",
+  u: "unlogged",
+  t: "temporary",
+};
 
 function replicaIdentity(code: string, index: string | null): ReplicaIdentity {
   switch (code) {

@@ -77,16 +77,14 @@ export interface ColumnObject {
   readonly privileges: readonly Privilege[];
 }
 
-export type ConstraintType =
-  | "primary_key"
-  | "unique"
-  | "foreign_key"
-  | "check"
-  | "exclusion";
+export type ConstraintType = "primary_key" | "unique" | "foreign_key" | "check" | "exclusion";
 
 export type ReferentialAction = "NO ACTION" | "RESTRICT" | "CASCADE" | "SET NULL" | "SET DEFAULT";
 
-export type Deferrability = "NOT DEFERRABLE" | "DEFERRABLE INITIALLY IMMEDIATE" | "DEFERRABLE INITIALLY DEFERRED";
+export type Deferrability =
+  | "NOT DEFERRABLE"
+  | "DEFERRABLE INITIALLY IMMEDIATE"
+  | "DEFERRABLE INITIALLY DEFERRED";
 
 export interface ConstraintReference {
   /** Identity of the referenced table. */

@@ -13,7 +13,10 @@ import {
 export class SnapshotFormatError extends Error {
   readonly origin: string;
   constructor(origin: string, message: string, options?: { cause?: unknown }) {
-    super(`${origin}: ${message}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      `${origin}: ${message}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = "SnapshotFormatError";
     this.origin = origin;
   }
@@ -88,22 +91,35 @@ export function parseSnapshot(text: string, origin: string): Snapshot {
   try {
     data = JSON.parse(text);
   } catch (cause) {
-    throw new SnapshotFormatError(origin, `not valid JSON (${(cause as Error).message}); expected a pgdrift snapshot file`, {
-      cause,
-    });
+    throw new SnapshotFormatError(
+      origin,
+      `not valid JSON (${(cause as Error).message}); expected a pgdrift snapshot file`,
+      {
+        cause,
+      },
+    );
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new SnapshotFormatError(origin, "expected a JSON object with format \"pgdrift.snapshot/v1\"");
+    throw new SnapshotFormatError(
+      origin,
+      'expected a JSON object with format "pgdrift.snapshot/v1"',
+    );
   }
   const format = (data as { format?: unknown }).format;
   if (format !== SNAPSHOT_FORMAT) {
     const found = typeof format === "string" ? `"${format}"` : "no format field";
-    throw new SnapshotFormatError(origin, `not a pgdrift snapshot: expected format "${SNAPSHOT_FORMAT}", found ${found}`);
+    throw new SnapshotFormatError(
+      origin,
+      `not a pgdrift snapshot: expected format "${SNAPSHOT_FORMAT}", found ${found}`,
+    );
   }
   const parsed = snapshotSchema.safeParse(data);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new SnapshotFormatError(origin, `invalid snapshot: ${first ? describeIssue(first) : "unknown problem"}`);
+    throw new SnapshotFormatError(
+      origin,
+      `invalid snapshot: ${first ? describeIssue(first) : "unknown problem"}`,
+    );
   }
   const snapshot = parsed.data as unknown as Snapshot;
   const digest = digestObjects(snapshot.objects);

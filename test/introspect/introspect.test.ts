@@ -66,7 +66,11 @@ describe("introspect", () => {
   it("reads schemas with comments and privileges, without system schemas", () => {
     expect(Object.keys(objects.schema).sort()).toEqual(["billing", "public"]);
     expect(objects.schema.billing?.comment).toBe("money");
-    expect(objects.schema.billing?.privileges).toEqual(["OWNER:CREATE", "OWNER:USAGE", "intro_reader:USAGE"]);
+    expect(objects.schema.billing?.privileges).toEqual([
+      "OWNER:CREATE",
+      "OWNER:USAGE",
+      "intro_reader:USAGE",
+    ]);
   });
 
   it("reads extensions with version and schema", () => {
@@ -79,7 +83,10 @@ describe("introspect", () => {
     expect(users).toMatchObject({ relkind: "table", persistence: "permanent", comment: "people" });
     expect(users?.privileges).toContain("intro_reader:SELECT");
     expect(users?.privileges).toContain("OWNER:SELECT");
-    expect(objects.table["public.orders"]).toMatchObject({ options: ["fillfactor=80"], replica_identity: "full" });
+    expect(objects.table["public.orders"]).toMatchObject({
+      options: ["fillfactor=80"],
+      replica_identity: "full",
+    });
     expect(objects.table['public."Order Items"']?.persistence).toBe("unlogged");
     expect(objects.table["billing.events"]).toMatchObject({
       relkind: "partitioned_table",
@@ -97,17 +104,33 @@ describe("introspect", () => {
   });
 
   it("reads columns: type, nullability, default, identity, generated, collation, comment, privileges", () => {
-    expect(objects.column["public.users.id"]).toMatchObject({ type: "bigint", nullable: false, identity: "always", default: null });
-    expect(objects.column["public.users.email"]).toMatchObject({ type: "public.citext", comment: "login" });
+    expect(objects.column["public.users.id"]).toMatchObject({
+      type: "bigint",
+      nullable: false,
+      identity: "always",
+      default: null,
+    });
+    expect(objects.column["public.users.email"]).toMatchObject({
+      type: "public.citext",
+      comment: "login",
+    });
     expect(objects.column["public.users.name"]).toMatchObject({ collation: '"C"', nullable: true });
-    expect(objects.column["public.users.created_at"]).toMatchObject({ default: "now()", nullable: false });
-    expect(objects.column["public.users.doubled"]).toMatchObject({ generated: "(id * 2)", default: null });
+    expect(objects.column["public.users.created_at"]).toMatchObject({
+      default: "now()",
+      nullable: false,
+    });
+    expect(objects.column["public.users.doubled"]).toMatchObject({
+      generated: "(id * 2)",
+      default: null,
+    });
     expect(objects.column["public.users.nickname"]?.privileges).toEqual(["intro_reader:UPDATE"]);
     expect(objects.column["public.orders.status"]).toMatchObject({
       type: "character varying(50)",
       default: "'pending'::character varying",
     });
-    expect(objects.column["public.orders.id"]?.default).toBe("nextval('public.orders_id_seq'::regclass)");
+    expect(objects.column["public.orders.id"]?.default).toBe(
+      "nextval('public.orders_id_seq'::regclass)",
+    );
   });
 
   it("numbers column positions among live columns, leaving no gap for a dropped one", () => {
@@ -125,7 +148,9 @@ describe("introspect", () => {
   });
 
   it("does not list the columns of partitions (they are the parent's)", () => {
-    expect(Object.keys(objects.column).filter((k) => k.startsWith("billing.events_2024."))).toEqual([]);
+    expect(Object.keys(objects.column).filter((k) => k.startsWith("billing.events_2024."))).toEqual(
+      [],
+    );
   });
 
   it("quotes identities as quote_ident would", () => {
@@ -148,7 +173,10 @@ describe("introspect", () => {
   });
 
   it("reads primary keys, unique (with INCLUDE and NULLS NOT DISTINCT), checks and exclusions", () => {
-    expect(objects.constraint["public.users.users_pkey"]).toMatchObject({ type: "primary_key", columns: ["id"] });
+    expect(objects.constraint["public.users.users_pkey"]).toMatchObject({
+      type: "primary_key",
+      columns: ["id"],
+    });
     expect(objects.constraint["public.orders.orders_user_status_key"]).toMatchObject({
       type: "unique",
       columns: ["user_id", "status"],
@@ -166,7 +194,9 @@ describe("introspect", () => {
   });
 
   it("skips constraints cloned onto partitions", () => {
-    expect(Object.keys(objects.constraint).filter((k) => k.startsWith("billing.events_2024"))).toEqual([]);
+    expect(
+      Object.keys(objects.constraint).filter((k) => k.startsWith("billing.events_2024")),
+    ).toEqual([]);
     expect(objects.constraint["billing.events.events_pkey"]?.columns).toEqual(["id", "at"]);
   });
 
@@ -186,13 +216,18 @@ describe("introspect", () => {
       columns: ["lower(nickname::text) text_pattern_ops"],
       include: ["id"],
     });
-    expect(objects.index["public.users_nick_hash"]).toMatchObject({ method: "hash", unique: false });
+    expect(objects.index["public.users_nick_hash"]).toMatchObject({
+      method: "hash",
+      unique: false,
+    });
   });
 
   it("lists constraint-backing indexes under their constraint, and no partition index clones", () => {
     expect(objects.index["public.users_pkey"]).toBeUndefined();
     expect(objects.index["public.orders_user_status_key"]).toBeUndefined();
-    expect(Object.keys(objects.index).filter((k) => k.startsWith("billing."))).toEqual(["billing.events_at"]);
+    expect(Object.keys(objects.index).filter((k) => k.startsWith("billing."))).toEqual([
+      "billing.events_at",
+    ]);
   });
 
   it("limits everything to the schemas asked for", async () => {
@@ -208,7 +243,13 @@ describe("introspect", () => {
       serializeSnapshot(
         createSnapshot({
           createdAt: "2026-01-01T00:00:00.000Z",
-          source: { kind: "database", serverVersion: "x", serverVersionNum: 1, database: "d", host: null },
+          source: {
+            kind: "database",
+            serverVersion: "x",
+            serverVersionNum: 1,
+            database: "d",
+            host: null,
+          },
           scope: { schemas: null },
           objects: o,
         }),
