@@ -61,7 +61,12 @@ export interface Finding {
   readonly evidence?: Readonly<Record<string, unknown>>;
 }
 
-export function findingId(kind: string, object: string, change: string, attribute?: string): string {
+export function findingId(
+  kind: string,
+  object: string,
+  change: string,
+  attribute?: string,
+): string {
   const text = [kind, object, change, attribute ?? ""].join("\u0000");
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }

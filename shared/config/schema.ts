@@ -1,0 +1,206 @@
+import { z } from "zod";
+
+/*
+ * `pgdrift.config.json`. Every object is strict: an unknown key is a typo until proven
+ * otherwise. Each field's error says what was expected; load.ts turns the first problem
+ * into one line naming the file and the key.
+ *
+ * The lists below mirror shared/diff (FINDING_KINDS, CHANGES, SEVERITIES): config imports
+ * nothing from other modules, and a test keeps the copies equal.
+ */
+
+export const SEVERITY_NAMES = ["critical", "high", "medium", "low", "info"] as const;
+export const CHANGE_NAMES = ["missing", "unexpected", "changed"] as const;
+export const KIND_NAMES = [
+  "schema",
+  "extension",
+  "table",
+  "column",
+  "index",
+  "constraint",
+  "view",
+  "materialized_view",
+  "sequence",
+  "function",
+  "procedure",
+  "trigger",
+  "type",
+  "domain",
+  "policy",
+  "migration",
+] as const;
+export const MIGRATION_FORMATS = [
+  "auto",
+  "sql",
+  "flyway",
+  "golang-migrate",
+  "dbmate",
+  "prisma",
+  "node-pg-migrate",
+] as const;
+
+const oneOf = (values: readonly string[]) => `expected one of ${values.join(", ")}`;
+
+function text(expected: string) {
+  return z.string({ error: expected }).min(1, { error: expected });
+}
+
+function choice<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: oneOf(values) });
+}
+
+const schemaList = z
+  .array(text("expected a schema name (a non-empty string)"), {
+    error: 'expected a list of schema names, like ["public"]',
+  })
+  .min(1, { error: 'expected a non-empty list of schema names, like ["public"]' });
+
+export const MigrationsConfigSchema = z.strictObject(
+  {
+    dir: text("expected the migrations folder (a non-empty string)"),
+    format: choice(MIGRATION_FORMATS).optional(),
+  },
+  { error: 'expected an object like { "dir": "migrations" }' },
+);
+
+export const EnvironmentConfigBase = z.strictObject(
+  {
+    name: z
+      .string({ error: "expected the environment's name (a string)" })
+      .regex(/^[A-Za-z0-9_.-]+$/, { error: "expected letters, digits, '.', '_' or '-'" }),
+    url: text("expected a PostgreSQL connection URL (a non-empty string)").optional(),
+    urlEnv: z
+      .string({ error: "expected the name of an environment variable holding the URL" })
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+        error:
+          "expected the name of an environment variable (letters, digits and '_', not starting with a digit)",
+      })
+      .optional(),
+    schemas: schemaList.optional(),
+  },
+  { error: 'expected an object like { "name": "prod", "urlEnv": "PROD_DATABASE_URL" }' },
+);
+
+export const EnvironmentConfigSchema = EnvironmentConfigBase.superRefine((env, ctx) => {
+  if ((env.url === undefined) === (env.urlEnv === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      params: { complete: true },
+      message: `environment "${env.name}" needs exactly one of "url" or "urlEnv" (prefer "urlEnv": it keeps the password out of the file)`,
+    });
+  }
+});
+
+const globText = (what: string) =>
+  text(`expected a glob over the finding's ${what} ('*' any run, '?' one character)`);
+
+export const IgnoreRuleSchema = z
+  .strictObject(
+    {
+      id: z
+        .string({ error: "expected a finding id (16 hexadecimal digits)" })
+        .regex(/^[0-9a-f]{16}$/, { error: "expected a finding id (16 hexadecimal digits)" })
+        .optional(),
+      kind: choice(KIND_NAMES).optional(),
+      object: globText("object").optional(),
+      table: globText("table").optional(),
+      attribute: text('expected an attribute name, like "default"').optional(),
+      change: choice(CHANGE_NAMES).optional(),
+      reason: text("expected why the findings are ignored (a non-empty string)"),
+      expires: z
+        .string({ error: "expected a date as YYYY-MM-DD" })
+        .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "expected a date as YYYY-MM-DD" })
+        .refine(
+          (day) =>
+            !Number.isNaN(Date.parse(`${day}T00:00:00Z`)) &&
+            new Date(`${day}T00:00:00Z`).toISOString().startsWith(day),
+          {
+            error: "expected a real calendar date as YYYY-MM-DD",
+          },
+        )
+        .optional(),
+    },
+    { error: 'expected an object like { "object": "public.legacy_*", "reason": "…" }' },
+  )
+  .superRefine((rule, ctx) => {
+    const selectors = [rule.id, rule.kind, rule.object, rule.table, rule.attribute, rule.change];
+    if (selectors.every((s) => s === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        params: { complete: true },
+        message:
+          'an ignore rule must set at least one of "id", "kind", "object", "table", "attribute" or "change" (it would hide everything)',
+      });
+    }
+  });
+
+export const SeverityOverrideSchema = z.strictObject(
+  {
+    kind: choice(KIND_NAMES).optional(),
+    change: choice(CHANGE_NAMES).optional(),
+    attribute: text('expected an attribute name, like "default"').optional(),
+    object: globText("object").optional(),
+    severity: choice(SEVERITY_NAMES),
+  },
+  {
+    error: 'expected an object like { "kind": "index", "change": "unexpected", "severity": "low" }',
+  },
+);
+
+export const ConfigObjectSchema = z.strictObject(
+  {
+    $schema: z.string({ error: "expected the URL or path of the config's JSON Schema" }).optional(),
+    baseline: text("expected a snapshot file path or an s3://bucket/key URI")
+      .refine((value) => !value.startsWith("s3://") || /^s3:\/\/[^/]+\/.+/.test(value), {
+        error: "expected an S3 URI with a bucket and a key, like s3://bucket/baseline.json",
+      })
+      .optional(),
+    migrations: MigrationsConfigSchema.optional(),
+    pgVersion: z
+      .int({ error: "expected a PostgreSQL major version, an integer from 10 to 30" })
+      .min(10, { error: "expected a PostgreSQL major version, an integer from 10 to 30" })
+      .max(30, { error: "expected a PostgreSQL major version, an integer from 10 to 30" })
+      .optional(),
+    schemas: schemaList.optional(),
+    compareOwners: z.boolean({ error: "expected true or false" }).optional(),
+    failOn: choice([...SEVERITY_NAMES, "none"] as const).optional(),
+    environments: z
+      .array(EnvironmentConfigSchema, { error: "expected a list of environments" })
+      .superRefine((environments, ctx) => {
+        const seen = new Set<string>();
+        environments.forEach((env, index) => {
+          if (seen.has(env.name)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [index, "name"],
+              params: { complete: true },
+              message: `duplicate environment name "${env.name}" (names must be unique)`,
+            });
+          }
+          seen.add(env.name);
+        });
+      })
+      .optional(),
+    ignore: z.array(IgnoreRuleSchema, { error: "expected a list of ignore rules" }).optional(),
+    severity: z
+      .array(SeverityOverrideSchema, { error: "expected a list of severity overrides" })
+      .optional(),
+  },
+  { error: "expected a JSON object" },
+);
+
+export type PgdriftConfig = z.infer<typeof ConfigObjectSchema>;
+export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
+export type IgnoreRuleConfig = z.infer<typeof IgnoreRuleSchema>;
+export type SeverityOverrideConfig = z.infer<typeof SeverityOverrideSchema>;
+
+/** Keys each strict object accepts, for "did you mean" hints on unknown keys. */
+export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "": Object.keys(ConfigObjectSchema.shape),
+  migrations: Object.keys(MigrationsConfigSchema.shape),
+  environments: Object.keys(EnvironmentConfigBase.shape),
+  ignore: Object.keys(IgnoreRuleSchema.shape),
+  severity: Object.keys(SeverityOverrideSchema.shape),
+};

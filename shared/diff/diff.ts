@@ -1,0 +1,110 @@
+import type { IgnoredFinding } from "../report/model.ts";
+import type { SnapshotObjects } from "../snapshot/model.ts";
+import { compareText } from "./compare.ts";
+import { buildContext, type DraftFinding, type RuleContext } from "./context.ts";
+import { FINDING_KINDS, type Finding, findingId, severityRank } from "./finding.ts";
+import { applyIgnoreRules, BUILTIN_IGNORE_RULES, type IgnoreRule } from "./ignore.ts";
+import { columnRule } from "./rules/columns.ts";
+import { constraintRule } from "./rules/constraints.ts";
+import { extensionRule } from "./rules/extensions.ts";
+import { indexRule } from "./rules/indexes.ts";
+import { schemaRule } from "./rules/schemas.ts";
+import { tableRule } from "./rules/tables.ts";
+import { type SeverityOverride, severityOf } from "./severity.ts";
+
+export interface DiffOptions {
+  /** Compare owners of schemas and tables (off by default: role names differ between environments). */
+  readonly compareOwners?: boolean;
+  /** Severity overrides from the config; the last matching one wins. */
+  readonly severity?: readonly SeverityOverride[];
+  /** Ignore rules from the config; the first matching one gives the reason. */
+  readonly ignore?: readonly IgnoreRule[];
+  /** Apply BUILTIN_IGNORE_RULES (migration tools' history tables). Default true. */
+  readonly builtinIgnores?: boolean;
+  /** The day ignore rules' `expires` is checked against. Default: now. */
+  readonly now?: Date;
+}
+
+export interface DiffResult {
+  readonly findings: Finding[];
+  /** Findings hidden by ignore rules, with the rule's reason. */
+  readonly ignored: IgnoredFinding[];
+  /** Configured ignore rules past their `expires` date (they hid nothing). */
+  readonly expiredIgnoreRules: IgnoreRule[];
+}
+
+type Rule = (ctx: RuleContext) => DraftFinding[];
+
+/** One rule per snapshot kind. */
+const RULES: readonly Rule[] = [
+  schemaRule,
+  extensionRule,
+  tableRule,
+  columnRule,
+  constraintRule,
+  indexRule,
+];
+
+const CHANGE_ORDER = { missing: 0, unexpected: 1, changed: 2 } as const;
+
+/** Severity (highest first), then kind (DESIGN order), object, attribute, change. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(a.severity) - severityRank(b.severity) ||
+    FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) ||
+    compareText(a.object, b.object) ||
+    compareText(a.attribute ?? "", b.attribute ?? "") ||
+    CHANGE_ORDER[a.change] - CHANGE_ORDER[b.change]
+  );
+}
+
+function finalize(draft: DraftFinding, overrides: readonly SeverityOverride[]): Finding {
+  const {
+    kind,
+    object,
+    change,
+    attribute,
+    expected,
+    actual,
+    message,
+    table,
+    remediation,
+    evidence,
+  } = draft;
+  return {
+    id: findingId(kind, object, change, attribute),
+    kind,
+    object,
+    change,
+    ...(attribute === undefined ? {} : { attribute }),
+    severity: severityOf(draft, overrides),
+    expected,
+    actual,
+    message,
+    ...(table === undefined ? {} : { table }),
+    ...(remediation === undefined ? {} : { remediation }),
+    ...(evidence === undefined ? {} : { evidence }),
+  };
+}
+
+/**
+ * Compares an environment's objects (`actual`) with the baseline's: what is missing,
+ * unexpected or changed, with a severity, a message and a remediation each. Pure: the same
+ * inputs (and `now`) give the same result, in a deterministic order.
+ */
+export function diffSnapshots(
+  baseline: SnapshotObjects,
+  actual: SnapshotObjects,
+  options: DiffOptions = {},
+): DiffResult {
+  const ctx = buildContext(baseline, actual, { compareOwners: options.compareOwners ?? false });
+  const overrides = options.severity ?? [];
+  const findings = RULES.flatMap((rule) => rule(ctx))
+    .map((draft) => finalize(draft, overrides))
+    .sort(compareFindings);
+  const rules = [
+    ...(options.ignore ?? []),
+    ...(options.builtinIgnores === false ? [] : BUILTIN_IGNORE_RULES),
+  ];
+  return applyIgnoreRules(findings, rules, options.now ?? new Date());
+}

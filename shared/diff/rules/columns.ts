@@ -1,0 +1,193 @@
+import type { ColumnObject, TableObject } from "../../snapshot/model.ts";
+import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.ts";
+import type { DraftFinding, RuleContext } from "../context.ts";
+import { lastPart } from "../identity.ts";
+import { movedColumns, type PlacedColumn } from "../position.ts";
+import { breaksInserts } from "../severity.ts";
+import { commentStatement, privilegeStatements, statementsOr } from "../sql.ts";
+
+const SPEC = {
+  vocabulary: [
+    "type",
+    "nullable",
+    "default",
+    "identity",
+    "generated",
+    "collation",
+    "comment",
+    "privileges",
+  ],
+  skip: ["table", "name", "position"],
+  sets: ["privileges"],
+};
+
+/** The column's definition as `ADD COLUMN` takes it: `status character varying(50) DEFAULT 'pending'::… NOT NULL`. */
+export function columnDefinition(name: string, column: ColumnObject): string {
+  const parts = [name, column.type];
+  if (column.collation !== null) parts.push(`COLLATE ${column.collation}`);
+  if (column.generated !== null) parts.push(`GENERATED ALWAYS AS (${column.generated}) STORED`);
+  else if (column.identity !== null)
+    parts.push(`GENERATED ${column.identity.toUpperCase()} AS IDENTITY`);
+  else if (column.default !== null) parts.push(`DEFAULT ${column.default}`);
+  if (!column.nullable) parts.push("NOT NULL");
+  return parts.join(" ");
+}
+
+function message(identity: string, diff: AttributeDiff): string {
+  if (diff.attribute === "nullable") {
+    const spell = (nullable: unknown) => (nullable ? "nullable" : "NOT NULL");
+    return `column ${identity} is ${spell(diff.actual)}, expected ${spell(diff.expected)}`;
+  }
+  return changedMessage("column", identity, diff);
+}
+
+function identityRemediation(alter: string, expected: unknown, actual: unknown): string {
+  if (expected === null) return `${alter} DROP IDENTITY;`;
+  const generation = String(expected).toUpperCase();
+  if (actual === null)
+    return `${alter} DROP DEFAULT, ADD GENERATED ${generation} AS IDENTITY; (then set the sequence past the highest value)`;
+  return `${alter} SET GENERATED ${generation};`;
+}
+
+function generatedRemediation(
+  alter: string,
+  name: string,
+  base: ColumnObject,
+  actual: unknown,
+): string {
+  if (base.generated === null) return `${alter} DROP EXPRESSION;`;
+  if (actual === null) {
+    return `A column cannot become generated in place: re-create it as the migration does (${columnDefinition(name, base)}).`;
+  }
+  return `${alter} SET EXPRESSION AS (${base.generated}); (PostgreSQL 17 and later; before that, re-create the column)`;
+}
+
+function remediation(
+  table: string,
+  name: string,
+  diff: AttributeDiff,
+  base: ColumnObject,
+  owner?: string,
+): string {
+  const alter = `ALTER TABLE ${table} ALTER COLUMN ${name}`;
+  switch (diff.attribute) {
+    case "type":
+      return `${alter} TYPE ${base.type}; (rewrites the table; fails if stored values do not fit, add USING … then)`;
+    case "nullable":
+      return diff.expected
+        ? `${alter} DROP NOT NULL;`
+        : `${alter} SET NOT NULL; (fails while rows hold NULL: fix those rows first)`;
+    case "default":
+      return diff.expected === null
+        ? `${alter} DROP DEFAULT;`
+        : `${alter} SET DEFAULT ${String(diff.expected)};`;
+    case "identity":
+      return identityRemediation(alter, diff.expected, diff.actual);
+    case "generated":
+      return generatedRemediation(alter, name, base, diff.actual);
+    case "collation":
+      return `${alter} TYPE ${base.type} COLLATE ${base.collation ?? '"default"'};`;
+    case "comment":
+      return commentStatement(`COLUMN ${table}.${name}`, diff.expected);
+    case "privileges":
+      return statementsOr(
+        privilegeStatements(`TABLE ${table}`, diff.expected, diff.actual, {
+          column: name,
+          ...(owner ? { owner } : {}),
+        }),
+        "Grant and revoke the column's privileges as the migrations do.",
+      );
+    default:
+      return "Align the column with the migrations.";
+  }
+}
+
+function positionFindings(
+  both: ReadonlyArray<readonly [string, ColumnObject, ColumnObject]>,
+): DraftFinding[] {
+  const byTable = new Map<string, Array<PlacedColumn & { identity: string }>>();
+  for (const [identity, base, env] of both) {
+    const list = byTable.get(base.table) ?? [];
+    list.push({ identity, name: base.name, expected: base.position, actual: env.position });
+    byTable.set(base.table, list);
+  }
+  const findings: DraftFinding[] = [];
+  for (const [table, columns] of byTable) {
+    for (const moved of movedColumns(columns) as Array<PlacedColumn & { identity: string }>) {
+      findings.push({
+        kind: "column",
+        object: moved.identity,
+        change: "changed",
+        attribute: "position",
+        table,
+        expected: moved.expected,
+        actual: moved.actual,
+        message: `column ${moved.identity}: position is ${moved.actual}, expected ${moved.expected} (moved relative to the other columns)`,
+        remediation:
+          "Column order only changes by rebuilding the table; it matters only to SELECT * and to COPY or INSERT without a column list.",
+      });
+    }
+  }
+  return findings;
+}
+
+export function columnRule(ctx: RuleContext): DraftFinding[] {
+  const { missing, unexpected, both } = ctx.presence("column");
+  const tables: Readonly<Record<string, TableObject>> = ctx.actual.table;
+  const findings: DraftFinding[] = [];
+  for (const [identity, column] of missing) {
+    const name = lastPart(identity);
+    findings.push({
+      kind: "column",
+      object: identity,
+      change: "missing",
+      table: column.table,
+      expected: column,
+      actual: null,
+      message: `column ${identity} is missing`,
+      remediation:
+        `Apply the migration that adds it: ALTER TABLE ${column.table} ADD COLUMN ${columnDefinition(name, column)};` +
+        (breaksInserts(column)
+          ? " (on a table with rows, this needs a default or a backfill first)"
+          : ""),
+    });
+  }
+  for (const [identity, column] of unexpected) {
+    const name = lastPart(identity);
+    const blocking = breaksInserts(column);
+    findings.push({
+      kind: "column",
+      object: identity,
+      change: "unexpected",
+      table: column.table,
+      expected: null,
+      actual: column,
+      message: blocking
+        ? `column ${identity} exists but no migration creates it, and it is NOT NULL without a default: inserts that do not name it fail`
+        : `column ${identity} exists but no migration creates it`,
+      remediation:
+        `Add it to a migration if it is used, or drop it once nothing reads it: ALTER TABLE ${column.table} DROP COLUMN ${name};` +
+        (blocking
+          ? ` Until then, ALTER TABLE ${column.table} ALTER COLUMN ${name} DROP NOT NULL; lets inserts through.`
+          : ""),
+    });
+  }
+  for (const [identity, base, env] of both) {
+    const name = lastPart(identity);
+    for (const diff of diffAttributes(base, env, SPEC)) {
+      findings.push({
+        kind: "column",
+        object: identity,
+        change: "changed",
+        attribute: diff.attribute,
+        table: base.table,
+        expected: diff.expected,
+        actual: diff.actual,
+        message: message(identity, diff),
+        remediation: remediation(base.table, name, diff, base, tables[env.table]?.owner),
+      });
+    }
+  }
+  findings.push(...positionFindings(both));
+  return findings;
+}

@@ -1,0 +1,128 @@
+import type { ColumnObject, IndexObject } from "../snapshot/model.ts";
+import type { DraftFinding } from "./context.ts";
+import type { Change, FindingKind, Severity } from "./finding.ts";
+import { matchesGlob } from "./glob.ts";
+
+/** A config override: every field it sets must match; the last matching override wins. */
+export interface SeverityOverride {
+  readonly kind?: FindingKind;
+  readonly change?: Change;
+  readonly attribute?: string;
+  /** Glob over the finding's object: `*` any run of characters, `?` one character. */
+  readonly object?: string;
+  readonly severity: Severity;
+}
+
+interface PolicyRow {
+  readonly severity: Severity;
+  readonly change: Change;
+  readonly kinds?: readonly FindingKind[];
+  readonly attributes?: readonly string[];
+  readonly exceptAttributes?: readonly string[];
+  readonly when?: (finding: DraftFinding) => boolean;
+}
+
+/** An unexpected unique index rejects rows the migrations allow. */
+function isUniqueIndex(finding: DraftFinding): boolean {
+  return (finding.actual as IndexObject | null)?.unique !== false;
+}
+
+/** Inserts that do not name an unexpected NOT NULL column without a default fail. */
+export function breaksInserts(column: ColumnObject): boolean {
+  return (
+    !column.nullable &&
+    column.default === null &&
+    column.identity === null &&
+    column.generated === null
+  );
+}
+
+/**
+ * The default policy (DESIGN.md), first matching row wins; anything no row names is `info`.
+ * critical: queries or data integrity break · high: performance, security or write behaviour
+ * changes · medium: objects nobody declared · low: cosmetic.
+ */
+export const DEFAULT_POLICY: readonly PolicyRow[] = [
+  { severity: "critical", change: "missing", kinds: ["schema", "extension", "table", "column"] },
+  { severity: "critical", change: "changed", kinds: ["column"], attributes: ["type", "nullable"] },
+  { severity: "critical", change: "missing", kinds: ["constraint"] },
+  { severity: "critical", change: "changed", kinds: ["constraint"], exceptAttributes: ["name"] },
+  {
+    severity: "critical",
+    change: "changed",
+    kinds: ["table"],
+    attributes: ["rls_enabled", "partition_key"],
+  },
+
+  { severity: "high", change: "missing", kinds: ["index"] },
+  { severity: "high", change: "changed", kinds: ["index"], exceptAttributes: ["name"] },
+  {
+    severity: "high",
+    change: "changed",
+    kinds: ["column"],
+    attributes: ["default", "identity", "generated", "collation"],
+  },
+  { severity: "high", change: "changed", attributes: ["privileges"] },
+  { severity: "high", change: "unexpected", kinds: ["index"], when: isUniqueIndex },
+  { severity: "high", change: "unexpected", kinds: ["constraint"] },
+  {
+    severity: "high",
+    change: "changed",
+    kinds: ["table"],
+    attributes: ["persistence", "replica_identity", "partition_bound", "rls_forced"],
+  },
+  { severity: "high", change: "changed", kinds: ["extension"], attributes: ["schema"] },
+  {
+    severity: "high",
+    change: "unexpected",
+    kinds: ["column"],
+    when: (finding) => breaksInserts(finding.actual as ColumnObject),
+  },
+
+  {
+    severity: "medium",
+    change: "unexpected",
+    kinds: ["schema", "extension", "table", "column", "index"],
+  },
+  { severity: "medium", change: "changed", kinds: ["extension"], attributes: ["version"] },
+
+  { severity: "low", change: "changed", attributes: ["comment", "name", "owner"] },
+  { severity: "low", change: "changed", kinds: ["column"], attributes: ["position"] },
+  { severity: "low", change: "changed", kinds: ["table"], attributes: ["options"] },
+];
+
+function rowMatches(row: PolicyRow, finding: DraftFinding): boolean {
+  const attribute = finding.attribute ?? "";
+  return (
+    row.change === finding.change &&
+    (row.kinds === undefined || row.kinds.includes(finding.kind)) &&
+    (row.attributes === undefined || row.attributes.includes(attribute)) &&
+    !(row.exceptAttributes ?? []).includes(attribute) &&
+    (row.when === undefined || row.when(finding))
+  );
+}
+
+export function defaultSeverity(finding: DraftFinding): Severity {
+  return DEFAULT_POLICY.find((row) => rowMatches(row, finding))?.severity ?? "info";
+}
+
+function overrideMatches(override: SeverityOverride, finding: DraftFinding): boolean {
+  return (
+    (override.kind === undefined || override.kind === finding.kind) &&
+    (override.change === undefined || override.change === finding.change) &&
+    (override.attribute === undefined || override.attribute === finding.attribute) &&
+    (override.object === undefined || matchesGlob(override.object, finding.object))
+  );
+}
+
+/** The default severity, then the config's overrides (the last matching one wins). */
+export function severityOf(
+  finding: DraftFinding,
+  overrides: readonly SeverityOverride[] = [],
+): Severity {
+  let severity = defaultSeverity(finding);
+  for (const override of overrides) {
+    if (overrideMatches(override, finding)) severity = override.severity;
+  }
+  return severity;
+}

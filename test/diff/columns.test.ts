@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import { diffSnapshots } from "../../shared/diff/diff.ts";
+import { shop, snapshot } from "./builders.ts";
+
+describe("column rule", () => {
+  it("reports a missing column once, critical, with the ADD COLUMN that restores it", () => {
+    const baseline = shop()
+      .column("public.users", "last_login", "timestamp without time zone")
+      .build();
+    const actual = shop().build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      kind: "column",
+      object: "public.users.last_login",
+      change: "missing",
+      severity: "critical",
+      table: "public.users",
+      actual: null,
+      message: "column public.users.last_login is missing",
+      remediation:
+        "Apply the migration that adds it: ALTER TABLE public.users ADD COLUMN last_login timestamp without time zone;",
+    });
+  });
+
+  it("reports an unexpected nullable column as medium", () => {
+    const baseline = shop().build();
+    const actual = shop().column("public.users", "nickname", "text").build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings.map((f) => [f.object, f.change, f.severity])).toEqual([
+      ["public.users.nickname", "unexpected", "medium"],
+    ]);
+    expect(findings[0]?.message).toBe(
+      "column public.users.nickname exists but no migration creates it",
+    );
+  });
+
+  it("raises an unexpected NOT NULL column without a default to high and says inserts fail", () => {
+    const baseline = shop().build();
+    const actual = shop()
+      .column("public.users", "tenant_id", "integer", { nullable: false })
+      .build();
+
+    const [finding] = diffSnapshots(baseline, actual).findings;
+
+    expect(finding?.severity).toBe("high");
+    expect(finding?.message).toContain("inserts that do not name it fail");
+    expect(finding?.remediation).toContain(
+      "ALTER TABLE public.users ALTER COLUMN tenant_id DROP NOT NULL;",
+    );
+  });
+
+  it("keeps an unexpected NOT NULL column with a default at medium", () => {
+    const baseline = shop().build();
+    const actual = shop()
+      .column("public.users", "active", "boolean", { nullable: false, default: "true" })
+      .build();
+
+    const [finding] = diffSnapshots(baseline, actual).findings;
+
+    expect(finding?.severity).toBe("medium");
+  });
+
+  it("reports a type change with both spellings in the message and the ALTER that restores it", () => {
+    const baseline = shop().build();
+    const actual = shop()
+      .patch("column", "public.orders.status", { type: "character varying(20)" })
+      .build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      attribute: "type",
+      change: "changed",
+      severity: "critical",
+      expected: "character varying(50)",
+      actual: "character varying(20)",
+      message:
+        "column public.orders.status: type is character varying(20), expected character varying(50)",
+    });
+    expect(findings[0]?.remediation).toMatch(
+      /^ALTER TABLE public\.orders ALTER COLUMN status TYPE character varying\(50\);/,
+    );
+  });
+
+  it("reports a changed default as high with SET DEFAULT", () => {
+    const baseline = shop().build();
+    const actual = shop().patch("column", "public.orders.status", { default: null }).build();
+
+    const [finding] = diffSnapshots(baseline, actual).findings;
+
+    expect(finding).toMatchObject({ attribute: "default", severity: "high", actual: null });
+    expect(finding?.message).toBe(
+      "column public.orders.status: default is none, expected 'pending'::character varying",
+    );
+    expect(finding?.remediation).toBe(
+      "ALTER TABLE public.orders ALTER COLUMN status SET DEFAULT 'pending'::character varying;",
+    );
+  });
+
+  it("reports a default the baseline does not have with DROP DEFAULT", () => {
+    const baseline = shop().build();
+    const actual = shop().patch("column", "public.orders.amount", { default: "0" }).build();
+
+    const [finding] = diffSnapshots(baseline, actual).findings;
+
+    expect(finding?.remediation).toBe(
+      "ALTER TABLE public.orders ALTER COLUMN amount DROP DEFAULT;",
+    );
+  });
+
+  it("reports a nullability change as critical, in words", () => {
+    const baseline = shop().build();
+    const actual = shop().patch("column", "public.users.email", { nullable: true }).build();
+
+    const [finding] = diffSnapshots(baseline, actual).findings;
+
+    expect(finding).toMatchObject({
+      attribute: "nullable",
+      severity: "critical",
+      expected: false,
+      actual: true,
+    });
+    expect(finding?.message).toBe("column public.users.email is nullable, expected NOT NULL");
+    expect(finding?.remediation).toMatch(
+      /^ALTER TABLE public\.users ALTER COLUMN email SET NOT NULL;/,
+    );
+  });
+
+  it("compares privileges as sets and names the grants that differ", () => {
+    const baseline = shop()
+      .patch("column", "public.users.email", { privileges: ["a:SELECT", "b:SELECT"] })
+      .build();
+    const reordered = shop()
+      .patch("column", "public.users.email", { privileges: ["b:SELECT", "a:SELECT"] })
+      .build();
+    const changed = shop()
+      .patch("column", "public.users.email", { privileges: ["a:SELECT", "c:UPDATE"] })
+      .build();
+
+    const same = diffSnapshots(baseline, reordered).findings;
+    const [finding] = diffSnapshots(baseline, changed).findings;
+
+    expect(same).toEqual([]);
+    expect(finding?.severity).toBe("high");
+    expect(finding?.message).toBe(
+      "column public.users.email: privileges differ: missing b:SELECT; not granted by any migration c:UPDATE",
+    );
+    expect(finding?.remediation).toBe(
+      "GRANT SELECT (email) ON TABLE public.users TO b; REVOKE UPDATE (email) ON TABLE public.users FROM c;",
+    );
+  });
+});
+
+describe("column position", () => {
+  const table = (names: string[]) => {
+    const builder = snapshot().schema("public").table("public.t");
+    for (const name of names) builder.column("public.t", name, "integer");
+    return builder.build();
+  };
+  const moved = (before: string[], after: string[]) =>
+    diffSnapshots(table(before), table(after))
+      .findings.filter((f) => f.attribute === "position")
+      .map((f) => f.object);
+
+  it("reports nothing when a column is inserted in the middle", () => {
+    expect(moved(["a", "b", "c", "d"], ["a", "x", "b", "c", "d"])).toEqual([]);
+  });
+
+  it("reports nothing for the columns after a missing one", () => {
+    expect(moved(["a", "b", "c", "d"], ["a", "c", "d"])).toEqual([]);
+  });
+
+  it("reports one column when two adjacent columns are swapped", () => {
+    expect(moved(["a", "b", "c", "d"], ["a", "c", "b", "d"])).toHaveLength(1);
+  });
+
+  it("reports only the column moved to the front, not every column it shifted", () => {
+    expect(moved(["a", "b", "c", "d", "e"], ["e", "a", "b", "c", "d"])).toEqual(["public.t.e"]);
+  });
+
+  it("reports a moved column as low, with both positions", () => {
+    const [finding] = diffSnapshots(table(["a", "b", "c"]), table(["b", "c", "a"])).findings;
+
+    expect(finding).toMatchObject({
+      object: "public.t.a",
+      attribute: "position",
+      severity: "low",
+      expected: 1,
+      actual: 3,
+      table: "public.t",
+    });
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import type { DraftFinding } from "../../shared/diff/context.ts";
+import type { Change, FindingKind, Severity } from "../../shared/diff/finding.ts";
+import { defaultSeverity, severityOf } from "../../shared/diff/severity.ts";
+
+function draft(
+  kind: FindingKind,
+  change: Change,
+  attribute?: string,
+  actual: unknown = null,
+): DraftFinding {
+  return {
+    kind,
+    object: `public.${kind}_x`,
+    change,
+    ...(attribute === undefined ? {} : { attribute }),
+    expected: null,
+    actual,
+    message: "",
+  };
+}
+
+const column = (patch: object) => ({
+  nullable: true,
+  default: null,
+  identity: null,
+  generated: null,
+  ...patch,
+});
+
+describe("defaultSeverity", () => {
+  it.each<[FindingKind, Change, string | undefined, Severity]>([
+    ["table", "missing", undefined, "critical"],
+    ["column", "missing", undefined, "critical"],
+    ["schema", "missing", undefined, "critical"],
+    ["extension", "missing", undefined, "critical"],
+    ["column", "changed", "type", "critical"],
+    ["column", "changed", "nullable", "critical"],
+    ["constraint", "missing", undefined, "critical"],
+    ["constraint", "changed", "on_delete", "critical"],
+    ["constraint", "changed", "definition", "critical"],
+    ["table", "changed", "rls_enabled", "critical"],
+    ["table", "changed", "partition_key", "critical"],
+    ["index", "missing", undefined, "high"],
+    ["index", "changed", "predicate", "high"],
+    ["column", "changed", "default", "high"],
+    ["column", "changed", "identity", "high"],
+    ["column", "changed", "collation", "high"],
+    ["table", "changed", "privileges", "high"],
+    ["constraint", "unexpected", undefined, "high"],
+    ["table", "changed", "rls_forced", "high"],
+    ["table", "changed", "replica_identity", "high"],
+    ["extension", "changed", "schema", "high"],
+    ["schema", "unexpected", undefined, "medium"],
+    ["table", "unexpected", undefined, "medium"],
+    ["extension", "changed", "version", "medium"],
+    ["column", "changed", "comment", "low"],
+    ["index", "changed", "name", "low"],
+    ["constraint", "changed", "name", "low"],
+    ["column", "changed", "position", "low"],
+    ["table", "changed", "options", "low"],
+    ["table", "changed", "owner", "low"],
+    ["table", "changed", "definition", "info"],
+  ])("%s %s %s → %s", (kind, change, attribute, severity) => {
+    expect(defaultSeverity(draft(kind, change, attribute))).toBe(severity);
+  });
+
+  it("rates an unexpected index by its uniqueness", () => {
+    expect(defaultSeverity(draft("index", "unexpected", undefined, { unique: false }))).toBe(
+      "medium",
+    );
+    expect(defaultSeverity(draft("index", "unexpected", undefined, { unique: true }))).toBe("high");
+    expect(
+      defaultSeverity(draft("index", "unexpected", undefined, { unique: "nulls not distinct" })),
+    ).toBe("high");
+  });
+
+  it("rates an unexpected column by whether inserts that omit it fail", () => {
+    const rate = (patch: object) =>
+      defaultSeverity(draft("column", "unexpected", undefined, column(patch)));
+
+    expect(rate({})).toBe("medium");
+    expect(rate({ nullable: false })).toBe("high");
+    expect(rate({ nullable: false, default: "0" })).toBe("medium");
+    expect(rate({ nullable: false, identity: "always" })).toBe("medium");
+    expect(rate({ nullable: false, generated: "(a + 1)" })).toBe("medium");
+  });
+});
+
+describe("severityOf", () => {
+  it("applies the last matching override", () => {
+    const finding = draft("index", "unexpected", undefined, { unique: false });
+
+    const severity = severityOf(finding, [
+      { kind: "index", severity: "low" },
+      { change: "unexpected", object: "public.*", severity: "info" },
+      { kind: "table", severity: "critical" },
+    ]);
+
+    expect(severity).toBe("info");
+  });
+
+  it("matches object globs with * over any run and ? over one character", () => {
+    const finding = draft("column", "changed", "comment");
+
+    expect(severityOf(finding, [{ object: "public.column_?", severity: "high" }])).toBe("high");
+    expect(severityOf(finding, [{ object: "*_x", severity: "high" }])).toBe("high");
+    expect(severityOf(finding, [{ object: "public.col?", severity: "high" }])).toBe("low");
+  });
+
+  it("does not match an attribute override against a finding without attribute", () => {
+    expect(severityOf(draft("table", "missing"), [{ attribute: "type", severity: "info" }])).toBe(
+      "critical",
+    );
+  });
+});
