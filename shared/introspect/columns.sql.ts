@@ -23,7 +23,10 @@ SELECT ${qualifiedName("n.nspname", "c.relname")} AS table_identity,
        NOT a.attnotnull AS nullable,
        a.attidentity,                      -- '' none, 'a' always, 'd' by default
        a.attgenerated,                     -- '' none, 's' stored
-       CASE WHEN a.atthasdef THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS expression,
+       -- A default cannot reference a column, so it is deparsed without its table (relid 0):
+       -- that opens no relation and so waits on no lock. Generation expressions need it.
+       CASE WHEN a.atthasdef THEN pg_catalog.pg_get_expr(ad.adbin,
+         CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END) END AS expression,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN
          CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN pg_catalog.quote_ident(co.collname)
               ELSE ${qualifiedName("con.nspname", "co.collname")} END END AS collation,

@@ -32,10 +32,17 @@ export function formatServerError(fields: ServerErrorFields): string {
 export class IntrospectionError extends Error {
   readonly step: string;
   readonly sqlstate: string | undefined;
-  constructor(step: string, message: string, options?: { cause?: unknown; sqlstate?: string }) {
+  /** After a lock timeout: the relations another session held exclusively. */
+  readonly lockedObjects: readonly string[];
+  constructor(
+    step: string,
+    message: string,
+    options?: { cause?: unknown; sqlstate?: string; lockedObjects?: readonly string[] },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "IntrospectionError";
     this.step = step;
     this.sqlstate = options?.sqlstate;
+    this.lockedObjects = options?.lockedObjects ?? [];
   }
 }

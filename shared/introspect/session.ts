@@ -43,8 +43,52 @@ export async function withCatalogSession<T>(
     return result;
   } catch (error) {
     await db.query("ROLLBACK").catch(() => undefined);
+    if (error instanceof IntrospectionError && error.sqlstate === "55P03") {
+      throw await nameLockHolders(db, error, settings.lockTimeoutMs);
+    }
     throw error;
   }
+}
+
+/** Relations other sessions hold in ACCESS EXCLUSIVE mode in this database (a running migration). */
+const LOCK_HOLDERS_SQL = /* SQL */ `
+SELECT DISTINCT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS relation,
+       l.pid
+FROM pg_catalog.pg_locks l
+JOIN pg_catalog.pg_class c ON c.oid = l.relation
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+ORDER BY 1
+LIMIT 6`;
+
+/**
+ * After a lock timeout, names what was waited for: the relations another session holds
+ * exclusively. Only names and process ids are reported, never the other session's query text.
+ */
+async function nameLockHolders(
+  db: Queryable,
+  error: IntrospectionError,
+  lockTimeoutMs: number,
+): Promise<IntrospectionError> {
+  let holders: { relation: string; pid: number }[] = [];
+  try {
+    holders = (await db.query<{ relation: string; pid: number }>(LOCK_HOLDERS_SQL)).rows;
+  } catch {
+    // keep the original error
+  }
+  const relations = holders.slice(0, 5).map((h) => h.relation);
+  const more = holders.length > 5 ? ", …" : "";
+  const pids = [...new Set(holders.map((h) => h.pid))].join(", ");
+  const what =
+    relations.length > 0
+      ? `a lock on ${relations.join(", ")}${more}, held in ACCESS EXCLUSIVE mode by another session (pid ${pids})`
+      : "a lock held by another session";
+  return new IntrospectionError(
+    error.step,
+    `reading ${error.step} waited more than ${lockTimeoutMs} ms for ${what}, probably a running migration; retry when it finishes, or raise the lock timeout`,
+    { cause: error, sqlstate: "55P03", lockedObjects: relations },
+  );
 }
 
 /** Runs one catalog query, turning a lock or statement timeout into an error naming the step. */
