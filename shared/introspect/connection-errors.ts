@@ -46,7 +46,7 @@ export function targetFromUrl(url: string): ConnectionTarget | undefined {
   } catch {
     return undefined;
   }
-  const host = parsed.searchParams.get("host") ?? decodeURIComponent(parsed.hostname) ?? "";
+  const host = parsed.searchParams.get("host") ?? decodeURIComponent(parsed.hostname);
   const port = Number(parsed.searchParams.get("port") ?? parsed.port) || 5432;
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
   const user = decodeURIComponent(parsed.username) || parsed.searchParams.get("user") || undefined;
@@ -105,10 +105,13 @@ interface ErrorShape {
 function shapeOf(error: unknown): ErrorShape {
   if (error === null || typeof error !== "object") return { message: String(error) };
   const e = error as Record<string, unknown>;
-  const inner = Array.isArray(e.errors) ? (e.errors[0] as Record<string, unknown> | undefined) : undefined;
+  const inner = Array.isArray(e.errors)
+    ? (e.errors[0] as Record<string, unknown> | undefined)
+    : undefined;
   const pick = (key: string): unknown => e[key] ?? inner?.[key];
   const code = pick("code");
-  const message = typeof e.message === "string" && e.message ? e.message : String(pick("message") ?? error);
+  const message =
+    typeof e.message === "string" && e.message ? e.message : String(pick("message") ?? error);
   const address = pick("address");
   const port = pick("port");
   const hostname = pick("hostname");
@@ -181,7 +184,8 @@ export function describeConnectionError(
           sqlstate,
         };
       case "3D000": {
-        const database = target?.database ?? /database "([^"]+)"/.exec(server.message)?.[1] ?? "(unknown)";
+        const database =
+          target?.database ?? /database "([^"]+)"/.exec(server.message)?.[1] ?? "(unknown)";
         return {
           code: "database_not_found",
           message: clean(
@@ -201,13 +205,17 @@ export function describeConnectionError(
       case "53300":
         return {
           code: "too_many_connections",
-          message: clean(`${env}: ${where} has no free connection slots: retry later or raise max_connections`),
+          message: clean(
+            `${env}: ${where} has no free connection slots: retry later or raise max_connections`,
+          ),
           sqlstate,
         };
       case "57P03":
         return {
           code: "server_unavailable",
-          message: clean(`${env}: ${where} is not accepting connections yet (${server.message}): retry later`),
+          message: clean(
+            `${env}: ${where} is not accepting connections yet (${server.message}): retry later`,
+          ),
           sqlstate,
         };
       default:
@@ -247,6 +255,12 @@ export function describeConnectionError(
   if (/timeout expired|connection timeout|timed out/i.test(shape.message)) {
     return timeout(env, where, context.timeoutMs);
   }
+  if (/Connection terminated unexpectedly/i.test(shape.message)) {
+    return {
+      code: "connection_closed",
+      message: `${env}: ${where} closed the connection unexpectedly: if it does so on every connect, check that it is PostgreSQL and whether it requires TLS (sslmode=require in the URL)`,
+    };
+  }
   if (/client password must be a (non-empty )?string/i.test(shape.message)) {
     const user = target?.user ?? "(unknown)";
     return {
@@ -257,13 +271,19 @@ export function describeConnectionError(
   if (/\bSSL\b|\bTLS\b|certificate/i.test(shape.message)) {
     return {
       code: "tls_failed",
-      message: clean(`${env}: TLS with ${where} failed (${shape.message}): check sslmode and the CA certificate`),
+      message: clean(
+        `${env}: TLS with ${where} failed (${shape.message}): check sslmode and the CA certificate`,
+      ),
     };
   }
   return { code: "audit_failed", message: clean(`${env}: ${oneLine(shape.message)}`) };
 }
 
-function timeout(env: string, where: string, timeoutMs: number | undefined): DescribedConnectionError {
+function timeout(
+  env: string,
+  where: string,
+  timeoutMs: number | undefined,
+): DescribedConnectionError {
   const within = timeoutMs ? ` within ${Math.round(timeoutMs / 1000)} s` : "";
   return {
     code: "connection_timeout",

@@ -1,0 +1,178 @@
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join, relative } from "node:path";
+import { buildBaseline } from "../../shared/baseline/build.ts";
+import { DEFAULT_PG_MAJOR } from "../../shared/baseline/embedded.ts";
+import { loadConfig } from "../../shared/config/load.ts";
+import { scrubSecrets } from "../../shared/introspect/connection-errors.ts";
+import type { DiffOptions } from "../../shared/report/audit.ts";
+import { renderReport } from "../../shared/report/render.ts";
+import type { Snapshot } from "../../shared/snapshot/model.ts";
+import {
+  type FailOn,
+  formatValue,
+  listValue,
+  parseCommandArgs,
+  parseFailOn,
+  stringValue,
+} from "../args.ts";
+import { databaseTarget } from "../connect.ts";
+import { CliError } from "../errors.ts";
+import { AUDIT_HELP } from "../help.ts";
+import { type Log, useColor, writeOutput } from "../io.ts";
+import { type AuditTarget, exitCodeFor, runAudit } from "../run-audit.ts";
+import { readSnapshotFile } from "./snapshot.ts";
+
+export const DEFAULT_CONFIG = "pgdrift.config.json";
+
+type Config = Awaited<ReturnType<typeof loadConfig>>["config"];
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** `--env staging=postgres://…` → `{ name, url }`; a bad spec is named without its password. */
+export function parseEnvSpec(spec: string): { name: string; url: string } {
+  const at = spec.indexOf("=");
+  const name = at < 0 ? "" : spec.slice(0, at);
+  if (at < 0 || !NAME.test(name)) {
+    throw new CliError(
+      `--env ${scrubSecrets(spec)}: expected NAME=URL, e.g. --env staging=postgres://user:password@host:5432/db`,
+    );
+  }
+  const url = spec.slice(at + 1);
+  databaseTarget(url, `--env ${name}`);
+  return { name, url };
+}
+
+/** Paths in the config are relative to the config file's folder. */
+function fromConfig(configPath: string, path: string): string {
+  if (isAbsolute(path)) return path;
+  const resolved = join(dirname(configPath), path);
+  return relative(process.cwd(), resolved) || ".";
+}
+
+async function loadBaseline(
+  flag: string | undefined,
+  config: Config | undefined,
+  configPath: string | undefined,
+  log: Log,
+): Promise<{ snapshot: Snapshot; location: string }> {
+  const fromFlag = flag !== undefined;
+  const path =
+    flag ??
+    (config?.baseline !== undefined && configPath
+      ? fromConfig(configPath, config.baseline)
+      : undefined);
+  if (path !== undefined) {
+    const where = fromFlag ? "--baseline" : `baseline in ${configPath}`;
+    if (/^s3:\/\//i.test(path)) {
+      throw new CliError(
+        `${where} ${path}: S3 baselines need the AWS integration (not in this build); download it and pass the file`,
+      );
+    }
+    return { snapshot: await readSnapshotFile(path, "baseline file"), location: path };
+  }
+  if (config?.migrations && configPath) {
+    const dir = fromConfig(configPath, config.migrations.dir);
+    const major = config.pgVersion ?? DEFAULT_PG_MAJOR;
+    log(`no baseline file: building one from ${dir} on embedded PostgreSQL ${major}…`);
+    const snapshot = await buildBaseline({
+      migrationsDir: dir,
+      ...(config.migrations.format ? { format: config.migrations.format } : {}),
+      scratch: { kind: "embedded", major },
+      ...(config.schemas ? { schemas: config.schemas } : {}),
+      createdAt: new Date().toISOString(),
+      log,
+    });
+    return { snapshot, location: dir };
+  }
+  throw new CliError(
+    "no baseline: pass --baseline FILE or set baseline in pgdrift.config.json (build one with pgdrift baseline build)",
+  );
+}
+
+/** The config's environments, then the --env flags (a flag with a config name replaces its URL). */
+function auditTargets(
+  config: Config | undefined,
+  flags: readonly { name: string; url: string }[],
+  env: NodeJS.ProcessEnv,
+): AuditTarget[] {
+  const targets = new Map<string, AuditTarget>();
+  for (const entry of config?.environments ?? []) {
+    const schemas = entry.schemas ?? config?.schemas;
+    // The config schema guarantees exactly one of url and urlEnv.
+    const url = entry.url ?? (entry.urlEnv === undefined ? undefined : env[entry.urlEnv]);
+    targets.set(
+      entry.name,
+      url
+        ? { name: entry.name, url, ...(schemas ? { schemas } : {}) }
+        : {
+            name: entry.name,
+            problem: {
+              code: "missing_url",
+              message: `${entry.name}: environment variable ${entry.urlEnv} is not set: export it, or pass --env ${entry.name}=URL`,
+            },
+          },
+    );
+  }
+  for (const flag of flags) {
+    const existing = config?.environments?.find((entry) => entry.name === flag.name);
+    const schemas = existing?.schemas ?? config?.schemas;
+    targets.set(flag.name, { name: flag.name, url: flag.url, ...(schemas ? { schemas } : {}) });
+  }
+  return [...targets.values()];
+}
+
+export async function auditCommand(argv: readonly string[], log: Log): Promise<number> {
+  const args = parseCommandArgs("audit", argv, {
+    config: { type: "string" },
+    baseline: { type: "string" },
+    env: { type: "string", multiple: true },
+    format: { type: "string" },
+    out: { type: "string" },
+    "fail-on": { type: "string" },
+  });
+  if (args.values.help) {
+    process.stdout.write(AUDIT_HELP);
+    return 0;
+  }
+  // Everything given on the command line is checked before anything is read or connected.
+  const format = formatValue(args);
+  const failOnFlag = stringValue(args, "fail-on");
+  const flagEnvs = listValue(args, "env").map(parseEnvSpec);
+  const failOnFromFlag: FailOn | undefined =
+    failOnFlag === undefined ? undefined : parseFailOn(failOnFlag, "--fail-on");
+  const configPath =
+    stringValue(args, "config") ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
+  let config: Config | undefined;
+  if (configPath !== undefined) {
+    if (!existsSync(configPath)) throw new CliError(`config file ${configPath} not found`);
+    const loaded = await loadConfig(configPath);
+    config = loaded.config;
+    for (const warning of loaded.warnings) log(`warning: ${warning}`);
+  }
+  const failOn: FailOn = failOnFromFlag ?? config?.failOn ?? "info";
+
+  const targets = auditTargets(config, flagEnvs, process.env);
+  if (targets.length === 0) {
+    throw new CliError(
+      "no environments to audit: pass --env NAME=URL, or list environments in pgdrift.config.json",
+    );
+  }
+  const baseline = await loadBaseline(stringValue(args, "baseline"), config, configPath, log);
+  const diffOptions: DiffOptions = {
+    ...(config?.compareOwners !== undefined ? { compareOwners: config.compareOwners } : {}),
+    ...(config?.ignore ? { ignore: config.ignore } : {}),
+    ...(config?.severity ? { severity: config.severity } : {}),
+  };
+  const report = await runAudit({
+    baseline: baseline.snapshot,
+    baselineLocation: baseline.location,
+    targets,
+    diffOptions,
+    trigger: "cli",
+    log,
+  });
+  const out = stringValue(args, "out");
+  const color = format === "text" && out === undefined && useColor();
+  await writeOutput(renderReport(report, format, { color }), out, log, "report");
+  return exitCodeFor(report, failOn);
+}

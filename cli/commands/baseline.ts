@@ -1,0 +1,86 @@
+import { buildBaseline } from "../../shared/baseline/build.ts";
+import { DEFAULT_PG_MAJOR } from "../../shared/baseline/embedded.ts";
+import type { ScratchSpec } from "../../shared/baseline/scratch.ts";
+import { isMigrationFormatOption, MIGRATION_FORMATS } from "../../shared/baseline/sources/index.ts";
+import { serializeSnapshot } from "../../shared/snapshot/snapshot.ts";
+import { parseCommandArgs, requireValue, schemasValue, stringValue } from "../args.ts";
+import { databaseTarget } from "../connect.ts";
+import { CliError } from "../errors.ts";
+import { BASELINE_HELP } from "../help.ts";
+import { type Log, writeUserFile } from "../io.ts";
+
+/** `--pg-version 16` → 16; anything else is a one-line error naming the flag. */
+export function parseMajor(value: string, flag: string): number {
+  if (!/^\d{2}$/.test(value)) {
+    throw new CliError(`${flag} ${value} is not a PostgreSQL major version: use e.g. ${flag} 17`);
+  }
+  return Number(value);
+}
+
+export function scratchSpec(
+  pgVersion: string | undefined,
+  scratchUrl: string | undefined,
+): ScratchSpec {
+  if (pgVersion !== undefined && scratchUrl !== undefined) {
+    throw new CliError(
+      "--pg-version and --scratch-url exclude each other: the scratch server's version is its own",
+    );
+  }
+  if (scratchUrl !== undefined) {
+    databaseTarget(scratchUrl, "--scratch-url");
+    return { kind: "server", url: scratchUrl };
+  }
+  return {
+    kind: "embedded",
+    major: pgVersion === undefined ? DEFAULT_PG_MAJOR : parseMajor(pgVersion, "--pg-version"),
+  };
+}
+
+export async function baselineCommand(argv: readonly string[], log: Log): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === "--help" || sub === "-h") {
+    process[sub === undefined ? "stderr" : "stdout"].write(BASELINE_HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub !== "build") {
+    throw new CliError(
+      `unknown command baseline ${sub}: use pgdrift baseline build (see pgdrift baseline --help)`,
+    );
+  }
+  const args = parseCommandArgs("baseline build", rest, {
+    migrations: { type: "string" },
+    format: { type: "string" },
+    "pg-version": { type: "string" },
+    "scratch-url": { type: "string" },
+    schemas: { type: "string" },
+    out: { type: "string" },
+  });
+  if (args.values.help) {
+    process.stdout.write(BASELINE_HELP);
+    return 0;
+  }
+  const migrationsDir = requireValue(args, "migrations", "baseline build");
+  const out = requireValue(args, "out", "baseline build");
+  const format = stringValue(args, "format") ?? "auto";
+  if (!isMigrationFormatOption(format)) {
+    throw new CliError(
+      `--format ${format} is not a migration format: use auto, ${MIGRATION_FORMATS.join(", ")}`,
+    );
+  }
+  const scratch = scratchSpec(stringValue(args, "pg-version"), stringValue(args, "scratch-url"));
+  const schemas = schemasValue(args);
+  const snapshot = await buildBaseline({
+    migrationsDir,
+    format,
+    scratch,
+    ...(schemas ? { schemas } : {}),
+    createdAt: new Date().toISOString(),
+    log,
+  });
+  await writeUserFile(out, serializeSnapshot(snapshot), "the baseline");
+  const count = snapshot.source.kind === "migrations" ? snapshot.source.migrations.length : 0;
+  log(
+    `baseline written to ${out}: ${count} migration(s), PostgreSQL ${snapshot.source.serverVersion}, ${snapshot.digest.slice(0, 19)}`,
+  );
+  return 0;
+}

@@ -1,0 +1,77 @@
+import { describeConnectionError } from "../../shared/introspect/connection-errors.ts";
+import { introspect } from "../../shared/introspect/introspect.ts";
+import type { Snapshot } from "../../shared/snapshot/model.ts";
+import {
+  createSnapshot,
+  parseSnapshot,
+  serializeSnapshot,
+} from "../../shared/snapshot/snapshot.ts";
+import { parseCommandArgs, requireValue, schemasValue, stringValue } from "../args.ts";
+import {
+  CONNECT_TIMEOUT_MS,
+  type DatabaseTarget,
+  databaseTarget,
+  openConnection,
+} from "../connect.ts";
+import { CliError } from "../errors.ts";
+import { SNAPSHOT_HELP } from "../help.ts";
+import { type Log, readUserFile, writeOutput } from "../io.ts";
+
+/** Connects, introspects and closes; a failure is one line naming `label` and the server. */
+export async function snapshotDatabase(
+  db: DatabaseTarget,
+  label: string,
+  schemas: readonly string[] | undefined,
+  log: Log,
+): Promise<Snapshot> {
+  log(`reading ${db.display}…`);
+  let connection: Awaited<ReturnType<typeof openConnection>> | undefined;
+  try {
+    connection = await openConnection(db.url);
+    const result = await introspect(connection.client, schemas ? { schemas } : {});
+    return createSnapshot({
+      createdAt: new Date().toISOString(),
+      source: {
+        kind: "database",
+        serverVersion: result.serverVersion,
+        serverVersionNum: result.serverVersionNum,
+        database: result.database,
+        host: db.target.host,
+      },
+      scope: { schemas: schemas ? [...schemas] : null },
+      objects: result.objects,
+    });
+  } catch (error) {
+    const described = describeConnectionError(error, {
+      environment: label,
+      target: db.target,
+      secrets: db.secrets,
+      timeoutMs: CONNECT_TIMEOUT_MS,
+    });
+    throw new CliError(described.message);
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+/** A snapshot file (`what` says which role it plays: `baseline`, `FROM`…). */
+export async function readSnapshotFile(path: string, what: string): Promise<Snapshot> {
+  const text = await readUserFile(path, what);
+  return parseSnapshot(text, path);
+}
+
+export async function snapshotCommand(argv: readonly string[], log: Log): Promise<number> {
+  const args = parseCommandArgs("snapshot", argv, {
+    url: { type: "string" },
+    schemas: { type: "string" },
+    out: { type: "string" },
+  });
+  if (args.values.help) {
+    process.stdout.write(SNAPSHOT_HELP);
+    return 0;
+  }
+  const db = databaseTarget(requireValue(args, "url", "snapshot"), "--url");
+  const snapshot = await snapshotDatabase(db, "--url", schemasValue(args), log);
+  await writeOutput(serializeSnapshot(snapshot), stringValue(args, "out"), log, "snapshot");
+  return 0;
+}

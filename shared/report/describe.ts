@@ -1,0 +1,171 @@
+import { type Finding, SEVERITIES } from "../diff/finding.ts";
+import type { EnvironmentReport, ReportBaseline, SeverityCounts } from "./model.ts";
+
+/** Words and short phrases shared by the text and markdown renderers. */
+
+export const CHANGE_MARKERS = { missing: "-", unexpected: "+", changed: "~" } as const;
+
+type Fields = Record<string, unknown>;
+
+function isFields(value: unknown): value is Fields {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function list(value: unknown): string[] {
+  return Array.isArray(value) ? value.map((item) => String(item)) : [];
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A scalar or small value on one line: `none` for null, lists as `(a, b)`. */
+export function formatValue(value: unknown, max = 80): string {
+  if (value === null || value === undefined) return "none";
+  if (typeof value === "string") return truncate(value.replace(/\s*\n\s*/g, " "), max);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) {
+    if (value.every((item) => typeof item !== "object" || item === null)) {
+      return truncate(`(${value.map((item) => String(item)).join(", ")})`, max);
+    }
+  }
+  return truncate(JSON.stringify(value), max);
+}
+
+/** What a whole object looks like, for a missing or unexpected one: `timestamp without time zone`, `btree (user_id, status)`. */
+export function describeObject(kind: string, value: unknown): string {
+  if (!isFields(value)) return value === null || value === undefined ? "" : formatValue(value);
+  switch (kind) {
+    case "column": {
+      let text = str(value.type) ?? "";
+      if (value.nullable === false) text += " NOT NULL";
+      if (str(value.default)) text += ` DEFAULT ${value.default}`;
+      if (str(value.identity))
+        text += ` GENERATED ${String(value.identity).toUpperCase()} AS IDENTITY`;
+      return truncate(text.trim(), 80);
+    }
+    case "index": {
+      const unique =
+        value.unique === true
+          ? "UNIQUE "
+          : value.unique
+            ? `UNIQUE ${String(value.unique).toUpperCase()} `
+            : "";
+      const method = str(value.method) ?? "";
+      let text = `${unique}${method} (${list(value.columns).join(", ")})`;
+      const include = list(value.include);
+      if (include.length > 0) text += ` INCLUDE (${include.join(", ")})`;
+      if (str(value.predicate)) text += ` WHERE ${value.predicate}`;
+      return truncate(text, 80);
+    }
+    case "constraint": {
+      const columns = list(value.columns).join(", ");
+      switch (value.type) {
+        case "primary_key":
+          return `PRIMARY KEY (${columns})`;
+        case "unique":
+          return `UNIQUE (${columns})`;
+        case "foreign_key": {
+          const ref = isFields(value.references) ? value.references : {};
+          let text = `FOREIGN KEY (${columns}) REFERENCES ${str(ref.table) ?? "?"} (${list(ref.columns).join(", ")})`;
+          if (str(value.on_delete) && value.on_delete !== "NO ACTION")
+            text += ` ON DELETE ${value.on_delete}`;
+          if (str(value.on_update) && value.on_update !== "NO ACTION")
+            text += ` ON UPDATE ${value.on_update}`;
+          return truncate(text, 100);
+        }
+        default:
+          return truncate(str(value.definition) ?? String(value.type ?? ""), 80);
+      }
+    }
+    case "table":
+      return value.relkind === "partitioned_table" ? "partitioned table" : "";
+    case "extension":
+      return str(value.version) ? `version ${value.version}` : "";
+    case "schema":
+      return "";
+    default:
+      return str(value.definition) ? truncate(String(value.definition), 80) : "";
+  }
+}
+
+function isTextList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+/**
+ * `expected → found`. Two long lists that differ as sets (privileges, options) show what
+ * differs instead, since truncating both would hide it: `missing A; extra B`.
+ */
+export function changedDetail(expected: unknown, actual: unknown): string {
+  const full = `${formatValue(expected)} → ${formatValue(actual)}`;
+  if (!isTextList(expected) || !isTextList(actual) || full.length <= 80) return full;
+  const missing = expected.filter((item) => !actual.includes(item));
+  const extra = actual.filter((item) => !expected.includes(item));
+  if (missing.length === 0 && extra.length === 0) return full;
+  const parts = [
+    ...(missing.length > 0 ? [`missing ${missing.join(", ")}`] : []),
+    ...(extra.length > 0 ? [`extra ${extra.join(", ")}`] : []),
+  ];
+  return truncate(parts.join("; "), 120);
+}
+
+/** The part of a finding line after the object: what was expected and what was found. */
+export function findingDetail(finding: Finding): string {
+  switch (finding.change) {
+    case "changed":
+      return changedDetail(finding.expected, finding.actual);
+    case "missing": {
+      const what = describeObject(finding.kind, finding.expected);
+      return what ? `expected ${what}, not found` : "not found";
+    }
+    case "unexpected": {
+      const what = describeObject(finding.kind, finding.actual);
+      return what ? `found ${what}, not in the baseline` : "not in the baseline";
+    }
+  }
+}
+
+/** `3 critical, 1 high` (only the severities present). */
+export function severityBreakdown(counts: SeverityCounts): string {
+  return SEVERITIES.filter((severity) => counts[severity] > 0)
+    .map((severity) => `${counts[severity]} ${severity}`)
+    .join(", ");
+}
+
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
+/** `4 findings: 3 critical, 1 high` or `no drift`. */
+export function findingsPhrase(counts: SeverityCounts, total: number): string {
+  return total === 0 ? "no drift" : `${plural(total, "finding")}: ${severityBreakdown(counts)}`;
+}
+
+/** `sha256:1a2b3c4d5e6f` */
+export function shortDigest(digest: string): string {
+  return digest.slice(0, "sha256:".length + 12);
+}
+
+/** `shop.baseline.json: 4 migrations (flyway)` or `prod.json: snapshot of database shop on db.example.com`. */
+export function describeBaselineSource(baseline: ReportBaseline): string {
+  const source = baseline.source;
+  const where = baseline.location ? `${baseline.location}: ` : "";
+  if (source.kind === "migrations") {
+    const format = source.format && source.format !== "sql" ? ` (${source.format})` : "";
+    return `${where}${plural(source.migrations.length, "migration")}${format}`;
+  }
+  const host = source.host ? ` on ${source.host}` : "";
+  return `${where}snapshot of database ${source.database}${host}`;
+}
+
+/** An error message without the leading `name: ` the renderers already show. */
+export function errorText(env: EnvironmentReport): string {
+  const message = env.error?.message ?? "could not be audited";
+  const prefix = `${env.name}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
