@@ -1,0 +1,614 @@
+/**
+ * `npm run bench`: pgdrift snapshot (the real CLI) against `pg_dump --schema-only` on a database
+ * of 5,000 tables, plus the in-process introspect() time and the time to diff two snapshots.
+ *
+ *   npm run bench -- [--tables N] [--schemas N] [--runs N] [--url URL] [--pg-version MAJOR] [--json]
+ *
+ * Without --url, an embedded PostgreSQL of pg_dump's major is started (or of --pg-version) and
+ * stopped at the end. With --url, the URL names a server where the bench may create and drop a
+ * temporary database (like `--scratch-url`); nothing else on it is touched.
+ * Results go to stdout, progress to stderr. Exits non-zero only when a figure could not be
+ * taken (the server, the schema, the CLI or the diff failed), never because a target is missed.
+ */
+import { accessSync, constants, existsSync, readFileSync, realpathSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { basename, delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DEFAULT_PG_MAJOR } from "../shared/baseline/embedded.ts";
+import { diffSnapshots } from "../shared/diff/diff.ts";
+import { introspect } from "../shared/introspect/introspect.ts";
+import type { ColumnObject, SnapshotObjects } from "../shared/snapshot/model.ts";
+import { digestObjects } from "../shared/snapshot/snapshot.ts";
+import { Cleanup, openBenchDatabase, progress, withClient } from "./database.ts";
+import {
+  type ChildMeasurement,
+  describeMemoryMethod,
+  detectMemoryMethod,
+  type MemoryMethod,
+  measureChild,
+  runCommand,
+  type Summary,
+  summarize,
+  timed,
+} from "./measure.ts";
+import { benchSchemaShape } from "./schema.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const DIFF_RUNS = 20;
+const SNAPSHOT_TARGET_RATIO = 5;
+const DIFF_TARGET_MS = 100;
+
+// ---------------------------------------------------------------------------------------------
+// arguments
+
+interface Options {
+  readonly tables: number;
+  readonly schemas: number;
+  readonly runs: number;
+  readonly url: string | undefined;
+  readonly pgVersion: number | undefined;
+  readonly json: boolean;
+}
+
+const USAGE = `usage: npm run bench -- [--tables N] [--schemas N] [--runs N] [--url URL] [--pg-version MAJOR] [--json]
+  --tables N          tables to create (default 5000)
+  --schemas N         schemas to spread them over (default 10)
+  --runs N            timed runs of each command; the median is reported (default 5)
+  --url URL           a server where the bench may create and drop a temporary database
+                      (default: an embedded PostgreSQL of pg_dump's major)
+  --pg-version MAJOR  major of the embedded PostgreSQL (default: pg_dump's major)
+  --json              print the figures as JSON too`;
+
+class UsageError extends Error {}
+
+function positiveInt(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new UsageError(`--${flag} must be a whole number between 1 and ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function parseOptions(argv: string[]): Options | "help" {
+  let parsed: ReturnType<typeof parseArgsStrict>;
+  try {
+    parsed = parseArgsStrict(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return "help";
+  return {
+    tables: positiveInt("tables", values.tables, 5000, 200_000),
+    schemas: positiveInt("schemas", values.schemas, 10, 100),
+    runs: positiveInt("runs", values.runs, 5, 1000),
+    url: values.url,
+    pgVersion:
+      values["pg-version"] === undefined
+        ? undefined
+        : positiveInt("pg-version", values["pg-version"], DEFAULT_PG_MAJOR, 99),
+    json: values.json ?? false,
+  };
+}
+
+function parseArgsStrict(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      tables: { type: "string" },
+      schemas: { type: "string" },
+      runs: { type: "string" },
+      url: { type: "string" },
+      "pg-version": { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// environment: machine, pg_dump
+
+function machineName(): { cpu: string; cores: number } {
+  let cpu = cpus()[0]?.model?.trim() ?? "";
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    if (match?.[1]) cpu = match[1].trim();
+  } catch {
+    // not Linux: os.cpus() it is
+  }
+  return { cpu: cpu || "unknown CPU", cores: cpus().length };
+}
+
+interface PgDump {
+  /** The binary that is measured. */
+  readonly path: string;
+  /** What was found on PATH, when it differs (Debian's pg_wrapper). */
+  readonly foundAs: string | undefined;
+  readonly version: string;
+  readonly major: number;
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The machine's pg_dump. Debian's /usr/bin/pg_dump is a Perl wrapper (pg_wrapper) that picks a
+ * version and execs it: the versioned binary it names is measured instead, so that Perl's
+ * start-up is not counted against pg_dump.
+ */
+async function findPgDump(): Promise<PgDump | undefined> {
+  const found = onPath("pg_dump");
+  if (!found) return undefined;
+  const result = await runCommand(found, ["--version"]).catch(() => undefined);
+  const match = result ? /\(PostgreSQL\)\s+(\d+)(\.\d+)?/.exec(result.stdout) : null;
+  if (!match?.[1]) return undefined;
+  const major = Number(match[1]);
+  const version = `${match[1]}${match[2] ?? ""}`;
+  let path = found;
+  let foundAs: string | undefined;
+  try {
+    if (basename(realpathSync(found)) === "pg_wrapper") {
+      const direct = `/usr/lib/postgresql/${major}/bin/pg_dump`;
+      if (existsSync(direct)) {
+        path = direct;
+        foundAs = found;
+      }
+    }
+  } catch {
+    // keep the PATH entry
+  }
+  return { path, foundAs, version, major };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the diff
+
+/**
+ * A copy of `objects` (a deep one, as a second snapshot read from its own file would be) with a
+ * handful of drifts: a changed column type, a column made nullable, a dropped index, an added
+ * column.
+ */
+function drifted(objects: SnapshotObjects): { actual: SnapshotObjects; drifts: string[] } {
+  const copy = structuredClone(objects) as {
+    -readonly [K in keyof SnapshotObjects]: Record<string, SnapshotObjects[K][string]>;
+  };
+  const drifts: string[] = [];
+  const tables = Object.keys(copy.table).sort();
+  const pick = (fraction: number) => tables[Math.floor(tables.length * fraction)];
+  const typeTable = pick(0.5);
+  const typeColumn = typeTable && copy.column[`${typeTable}.quantity`];
+  if (typeTable && typeColumn) {
+    copy.column[`${typeTable}.quantity`] = { ...typeColumn, type: "text" };
+    drifts.push(`type of ${typeTable}.quantity`);
+  }
+  const nullTable = pick(0.25);
+  const nullColumn = nullTable && copy.column[`${nullTable}.code`];
+  if (nullTable && nullColumn) {
+    copy.column[`${nullTable}.code`] = { ...nullColumn, nullable: true };
+    drifts.push(`${nullTable}.code nullable`);
+  }
+  const indexes = Object.keys(copy.index).sort();
+  const dropped = indexes[Math.floor(indexes.length * 0.75)];
+  if (dropped) {
+    delete copy.index[dropped];
+    drifts.push(`index ${dropped} dropped`);
+  }
+  const addTable = pick(0.9);
+  if (addTable) {
+    const positions = Object.values(copy.column).filter((c) => c.table === addTable).length;
+    const added: ColumnObject = {
+      table: addTable,
+      name: "hotfix_flag",
+      type: "boolean",
+      nullable: true,
+      default: null,
+      identity: null,
+      generated: null,
+      collation: null,
+      position: positions + 1,
+      comment: null,
+      privileges: [],
+    };
+    copy.column[`${addTable}.hotfix_flag`] = added;
+    drifts.push(`column ${addTable}.hotfix_flag added`);
+  }
+  return { actual: copy, drifts };
+}
+
+// ---------------------------------------------------------------------------------------------
+// output
+
+interface Figures {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly runs: number;
+  readonly peakRssKb?: number | null;
+}
+
+interface Outcome<T> {
+  readonly figures?: T;
+  readonly error?: string;
+}
+
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function millis(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+function mib(kb: number | null | undefined): string {
+  return kb === null || kb === undefined ? "n/a" : `${Math.round(kb / 1024)} MiB`;
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+const LABEL = 30;
+const COLUMN = 12;
+
+function row(label: string, cells: readonly string[]): string {
+  return `${label.padEnd(LABEL)}${cells.map((c) => c.padStart(COLUMN)).join("")}`.trimEnd();
+}
+
+function figuresRow(
+  label: string,
+  outcome: Outcome<Figures>,
+  unit: (ms: number) => string,
+): string {
+  if (!outcome.figures) return `${label.padEnd(LABEL)}${outcome.error ?? "not measured"}`;
+  const f = outcome.figures;
+  const rss = f.peakRssKb === undefined ? "" : mib(f.peakRssKb);
+  return row(label, [unit(f.median), unit(f.min), unit(f.max), rss]);
+}
+
+function statsOf(values: readonly number[], peaks?: readonly (number | null)[]): Figures {
+  const s: Summary = summarize(values);
+  if (!peaks) return s;
+  const known = peaks.filter((p): p is number => p !== null);
+  return { ...s, peakRssKb: known.length > 0 ? Math.max(...known) : null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// main
+
+async function bench(options: Options, cleanup: Cleanup): Promise<number> {
+  const machine = machineName();
+  const loadAtStart = loadavg()[0] ?? 0;
+  const shape = benchSchemaShape(options);
+  const notes: string[] = [];
+  let failed = false;
+
+  // 1. The CLI bundle, as `npm run build` makes it.
+  progress("building the CLI (node scripts/build.mjs)");
+  const build = await runCommand(process.execPath, ["scripts/build.mjs"], { cwd: ROOT });
+  let cliError: string | undefined =
+    build.code === 0
+      ? undefined
+      : `npm run build failed: ${(build.stderr || build.stdout).trim().split("\n").slice(0, 3).join(" ")}`;
+
+  // 2. pg_dump and the server major.
+  const pgDump = await findPgDump();
+  const memoryMethod: MemoryMethod = await detectMemoryMethod();
+  const tmp = await mkdtemp(join(tmpdir(), "pgdrift-bench-"));
+  cleanup.add(() => rm(tmp, { recursive: true, force: true }));
+
+  // 3. The database: one transaction per schema, as many at a time as there are cores.
+  const major = options.pgVersion ?? pgDump?.major ?? DEFAULT_PG_MAJOR;
+  const db = await openBenchDatabase({ ...options, major, connections: machine.cores }, cleanup);
+  const { buildMs, transactions, connections } = db;
+  const server = { version: db.serverVersion, major: db.serverMajor };
+
+  let pgDumpSkip: string | undefined;
+  if (!pgDump) {
+    pgDumpSkip = "no pg_dump found on PATH: pgdrift's figures alone";
+  } else if (pgDump.major < server.major) {
+    pgDumpSkip = `pg_dump ${pgDump.version} is older than the server (PostgreSQL ${server.version}) and cannot dump it: skipped`;
+  } else if (pgDump.major > server.major) {
+    notes.push(
+      `pg_dump ${pgDump.version} runs against an older server (PostgreSQL ${server.version})`,
+    );
+  }
+
+  // 4. pgdrift snapshot (CLI) and pg_dump, one untimed warm-up each, then interleaved runs.
+  const cliArgs = (out: string) => [
+    join(ROOT, "bin", "pgdrift.mjs"),
+    "snapshot",
+    "--url",
+    db.url,
+    "--out",
+    out,
+  ];
+  const snapshotFile = join(tmp, "snapshot.json");
+  const dumpFile = join(tmp, "dump.sql");
+  const dumpArgs = ["--schema-only", "--no-sync", "--file", dumpFile, "--dbname", db.url];
+  const cliRuns: ChildMeasurement[] = [];
+  const dumpRuns: ChildMeasurement[] = [];
+  const failure = (what: string, m: ChildMeasurement) =>
+    `${what} failed (exit ${m.code ?? m.signal}): ${m.stderr.trim().split("\n").slice(0, 3).join(" ") || "no output"}`;
+
+  for (let i = 0; i <= options.runs; i++) {
+    const label = i === 0 ? "warm-up" : `run ${i}/${options.runs}`;
+    if (!cliError) {
+      progress(`${label}: pgdrift snapshot`);
+      await rm(snapshotFile, { force: true });
+      const m = await measureChild(process.execPath, cliArgs(snapshotFile), memoryMethod, {
+        cwd: ROOT,
+      });
+      if (m.code !== 0 || !existsSync(snapshotFile)) cliError = failure("pgdrift snapshot", m);
+      else if (i > 0) cliRuns.push(m);
+    }
+    if (pgDump && !pgDumpSkip) {
+      progress(`${label}: pg_dump --schema-only`);
+      await rm(dumpFile, { force: true });
+      const m = await measureChild(pgDump.path, dumpArgs, memoryMethod);
+      if (m.code !== 0) pgDumpSkip = failure("pg_dump", m);
+      else if (i > 0) dumpRuns.push(m);
+    }
+  }
+
+  // 5. introspect() in-process, on one connection, same warm-up and runs.
+  progress("introspect() in-process");
+  const introspected = await withClient(db.url, async (client) => {
+    const times: number[] = [];
+    let last: SnapshotObjects | undefined;
+    for (let i = 0; i <= options.runs; i++) {
+      const { value, ms } = await timed(() => introspect(client));
+      if (i > 0) times.push(ms);
+      last = value.objects;
+    }
+    return { times, objects: last as SnapshotObjects };
+  });
+  const objects = introspected.objects;
+  const found = {
+    schemas: Object.keys(objects.schema).filter((s) => s.startsWith("bench_")).length,
+    tables: Object.keys(objects.table).length,
+    columns: Object.keys(objects.column).length,
+    indexes: Object.keys(objects.index).length,
+    constraints: Object.keys(objects.constraint).length,
+  };
+  for (const key of Object.keys(found) as (keyof typeof found)[]) {
+    if (found[key] !== shape[key]) {
+      notes.push(
+        `the snapshot holds ${count(found[key])} ${key}, the generator made ${count(shape[key])}`,
+      );
+    }
+  }
+
+  let snapshotBytes: number | undefined;
+  if (!cliError && cliRuns.length > 0) {
+    snapshotBytes = (await stat(snapshotFile)).size;
+    try {
+      const file = JSON.parse(await readFile(snapshotFile, "utf8")) as { digest?: unknown };
+      const digest = digestObjects(objects);
+      notes.push(
+        file.digest === digest
+          ? "the CLI's snapshot digest matches the in-process introspect() objects"
+          : `the CLI's snapshot digest (${String(file.digest).slice(0, 19)}…) differs from introspect()'s (${digest.slice(0, 19)}…)`,
+      );
+    } catch (error) {
+      notes.push(`the CLI's snapshot file is not JSON: ${(error as Error).message}`);
+    }
+  }
+  const dumpBytes = dumpRuns.length > 0 ? (await stat(dumpFile)).size : undefined;
+
+  // 6. diff: the snapshot against a drifted deep copy, in-process.
+  progress(`diffSnapshots() × ${DIFF_RUNS}`);
+  let diffOutcome: Outcome<Figures & { findings: number; drifts: string[] }>;
+  const { actual, drifts } = drifted(objects);
+  try {
+    let findings = 0;
+    const times: number[] = [];
+    for (let i = 0; i <= DIFF_RUNS; i++) {
+      const { value, ms } = await timed(() => diffSnapshots(objects, actual));
+      if (i > 0) times.push(ms);
+      findings = value.findings.length;
+    }
+    diffOutcome = { figures: { ...statsOf(times), findings, drifts } };
+  } catch (error) {
+    diffOutcome = { error: `diffSnapshots threw: ${(error as Error).message}` };
+  }
+
+  // 7. Report.
+  const pgdriftOutcome: Outcome<Figures> =
+    cliRuns.length > 0 && !cliError
+      ? {
+          figures: statsOf(
+            cliRuns.map((m) => m.wallMs),
+            cliRuns.map((m) => m.peakRssKb),
+          ),
+        }
+      : { error: cliError ?? "not measured" };
+  const dumpOutcome: Outcome<Figures> =
+    dumpRuns.length > 0 && !pgDumpSkip
+      ? {
+          figures: statsOf(
+            dumpRuns.map((m) => m.wallMs),
+            dumpRuns.map((m) => m.peakRssKb),
+          ),
+        }
+      : { error: pgDumpSkip ?? "not measured" };
+  const introspectFigures = statsOf(introspected.times);
+
+  const speedup =
+    pgdriftOutcome.figures && dumpOutcome.figures
+      ? dumpOutcome.figures.median / pgdriftOutcome.figures.median
+      : undefined;
+  const cliPeak = pgdriftOutcome.figures?.peakRssKb;
+  const dumpPeak = dumpOutcome.figures?.peakRssKb;
+  const memoryRatio = cliPeak && dumpPeak ? cliPeak / dumpPeak : undefined;
+
+  const snapshotTarget =
+    speedup === undefined ? "NOT MEASURED" : speedup >= SNAPSHOT_TARGET_RATIO ? "MET" : "NOT MET";
+  const diffTarget = !diffOutcome.figures
+    ? "NOT MEASURED"
+    : diffOutcome.figures.median < DIFF_TARGET_MS
+      ? "MET"
+      : "NOT MET";
+
+  const lines: string[] = [];
+  lines.push(
+    `pgdrift bench — ${count(found.tables)} tables / ${count(options.schemas)} schemas / ${count(found.columns)} columns / ${count(found.indexes)} indexes / ${count(found.constraints)} constraints on PostgreSQL ${server.version} (${db.label}), ${options.runs} run${options.runs === 1 ? "" : "s"}, ${machine.cpu} (${machine.cores} cores)`,
+  );
+  lines.push(
+    `schema built in ${seconds(buildMs)} (${transactions} transactions over ${connections} connection${connections === 1 ? "" : "s"})`,
+  );
+  lines.push(row("", ["median", "min", "max", "peak RSS"]));
+  lines.push(figuresRow("pgdrift snapshot (CLI)", pgdriftOutcome, seconds));
+  lines.push(figuresRow("pg_dump --schema-only", dumpOutcome, seconds));
+  if (speedup !== undefined) {
+    const time =
+      speedup >= 1 ? `${speedup.toFixed(1)}× faster` : `${(1 / speedup).toFixed(1)}× slower`;
+    const memory =
+      memoryRatio === undefined
+        ? ""
+        : memoryRatio >= 1
+          ? `${memoryRatio.toFixed(1)}× more`
+          : `${(1 / memoryRatio).toFixed(1)}× less`;
+    lines.push(row("ratio", [time, "", "", memory]));
+  }
+  lines.push(figuresRow("introspect() in-process", { figures: introspectFigures }, seconds));
+  lines.push(
+    figuresRow(
+      `diff ${count(found.tables)} × ${count(found.tables)} tables`,
+      diffOutcome.figures ? { figures: diffOutcome.figures } : diffOutcome,
+      millis,
+    ),
+  );
+  lines.push(
+    `targets: snapshot ≥ ${SNAPSHOT_TARGET_RATIO}× faster than pg_dump: ${snapshotTarget}; diff < ${DIFF_TARGET_MS} ms: ${diffTarget}`,
+  );
+  lines.push("notes:");
+  lines.push(
+    `  peak RSS: ${describeMemoryMethod(memoryMethod)}; the client process only, not the server; the highest over the runs`,
+  );
+  lines.push(
+    `  wall time: spawn to exit of each command, ${options.runs} timed run${options.runs === 1 ? "" : "s"} after one warm-up, pgdrift and pg_dump interleaved; introspect() and diff in this process (diff: ${DIFF_RUNS} runs)`,
+  );
+  if (pgDump && !pgDumpSkip) {
+    const via = pgDump.foundAs
+      ? ` (${pgDump.foundAs} is Debian's pg_wrapper: the binary it runs is measured)`
+      : "";
+    lines.push(
+      `  pg_dump ${pgDump.version}: ${pgDump.path} --schema-only --no-sync --file FILE${via}`,
+    );
+  }
+  if (snapshotBytes !== undefined)
+    lines.push(
+      `  output: snapshot file ${size(snapshotBytes)}${dumpBytes !== undefined ? `, pg_dump script ${size(dumpBytes)}` : ""}`,
+    );
+  if (diffOutcome.figures) {
+    lines.push(
+      `  diff: ${diffOutcome.figures.drifts.join(", ")} → ${diffOutcome.figures.findings} findings`,
+    );
+  }
+  const loadAtEnd = loadavg()[0] ?? 0;
+  // The bench itself loads the machine: only the load before it started says whether it had
+  // the cores to itself.
+  const busy = loadAtStart > machine.cores / 2;
+  notes.push(
+    `load average (1 min): ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at the end${busy ? ` — the machine was busy before the bench started: figures are noisy, rerun on a quiet machine` : ""}`,
+  );
+  for (const note of notes) lines.push(`  ${note}`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  if (options.json) {
+    const json = {
+      machine: { ...machine, loadAverage: { start: loadAtStart, end: loadAtEnd } },
+      server: { version: server.version, kind: db.label },
+      database: {
+        ...found,
+        schemas: options.schemas,
+        buildMs,
+        transactions,
+        connections,
+      },
+      runs: options.runs,
+      memoryMethod,
+      pgdriftSnapshot: pgdriftOutcome.figures
+        ? { ...pgdriftOutcome.figures, fileBytes: snapshotBytes }
+        : { error: pgdriftOutcome.error },
+      pgDump: dumpOutcome.figures
+        ? {
+            ...dumpOutcome.figures,
+            version: pgDump?.version,
+            path: pgDump?.path,
+            fileBytes: dumpBytes,
+          }
+        : { error: dumpOutcome.error },
+      ratio: { speedup, peakRss: memoryRatio },
+      introspect: introspectFigures,
+      diff: diffOutcome.figures ?? { error: diffOutcome.error },
+      targets: { snapshot: snapshotTarget, diff: diffTarget },
+      notes,
+    };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
+  if (!pgdriftOutcome.figures || !diffOutcome.figures) failed = true;
+  return failed ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  let options: Options | "help";
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const cleanup = new Cleanup();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    progress(`${signal}: cleaning up`);
+    void cleanup.run().then(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    return await bench(options, cleanup);
+  } catch (error) {
+    // After a signal, the server going away is expected: say nothing more.
+    if (!interrupted) process.stderr.write(`bench: cannot run: ${(error as Error).message}\n`);
+    return 2;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+process.exitCode = await main();
