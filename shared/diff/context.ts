@@ -57,22 +57,47 @@ function key(kind: SnapshotKind, identity: string): string {
   return `${kind}\u0000${identity}`;
 }
 
-function sortedEntries<T>(record: Readonly<Record<string, T>>): Array<[string, T]> {
-  return Object.entries(record).sort(([a], [b]) => compareText(a, b));
+interface Split {
+  /** Identity → object, for objects of one kind found on one side only. */
+  readonly onlyBaseline: Map<string, unknown>;
+  readonly onlyActual: Map<string, unknown>;
+  readonly both: Array<readonly [string, unknown, unknown]>;
+}
+
+/** One pass per kind and side: which objects are on both sides and which on one only. */
+function split(baseline: SnapshotObjects, actual: SnapshotObjects): Record<SnapshotKind, Split> {
+  const out = {} as Record<SnapshotKind, Split>;
+  for (const kind of Object.keys(baseline) as SnapshotKind[]) {
+    const base = baseline[kind] as Readonly<Record<string, unknown>>;
+    const env = (actual[kind] ?? {}) as Readonly<Record<string, unknown>>;
+    const result: Split = { onlyBaseline: new Map(), onlyActual: new Map(), both: [] };
+    for (const identity of Object.keys(base)) {
+      const other = env[identity];
+      if (other !== undefined && Object.hasOwn(env, identity)) {
+        result.both.push([identity, base[identity], other]);
+      } else result.onlyBaseline.set(identity, base[identity]);
+    }
+    for (const identity of Object.keys(env)) {
+      if (!Object.hasOwn(base, identity)) result.onlyActual.set(identity, env[identity]);
+    }
+    out[kind] = result;
+  }
+  return out;
 }
 
 /**
- * For one side (objects only in `present`, not in `other`): maps each absent object that is
- * folded to the absent ancestor it is reported with, and counts descendants per ancestor.
+ * For one side (objects only on that side): maps each absent object that is folded to the
+ * absent ancestor it is reported with, and counts descendants per ancestor.
  */
-function foldAbsent(present: SnapshotObjects, other: SnapshotObjects) {
-  const absent = (kind: SnapshotKind, identity: string) =>
-    Object.hasOwn(present[kind], identity) && !Object.hasOwn(other[kind], identity);
+function foldAbsent(
+  present: SnapshotObjects,
+  absentOf: (kind: SnapshotKind) => ReadonlyMap<string, unknown>,
+) {
+  const absent = (kind: SnapshotKind, identity: string) => absentOf(kind).has(identity);
   const foldedInto = new Map<string, string>();
   const counts = new Map<string, FoldedCounts>();
   for (const kind of CHILD_KINDS) {
-    for (const [identity, object] of Object.entries(present[kind])) {
-      if (!absent(kind, identity)) continue;
+    for (const [identity, object] of absentOf(kind)) {
       let root: string | null = null;
       let parent = parentOf(kind, identity, object);
       while (parent !== null && absent(parent.kind, parent.identity)) {
@@ -93,37 +118,32 @@ export interface ContextOptions {
   readonly compareOwners: boolean;
 }
 
+const byIdentity = ([a]: readonly [string, unknown], [b]: readonly [string, unknown]) =>
+  compareText(a, b);
+
 export function buildContext(
   baseline: SnapshotObjects,
   actual: SnapshotObjects,
   options: ContextOptions,
 ): RuleContext {
-  const missing = foldAbsent(baseline, actual);
-  const unexpected = foldAbsent(actual, baseline);
+  const splits = split(baseline, actual);
+  const missing = foldAbsent(baseline, (kind) => splits[kind].onlyBaseline);
+  const unexpected = foldAbsent(actual, (kind) => splits[kind].onlyActual);
   return {
     baseline,
     actual,
     compareOwners: options.compareOwners,
     presence<K extends SnapshotKind>(kind: K): Presence<ObjectOfKind<K>> {
-      const base = baseline[kind] as Readonly<Record<string, ObjectOfKind<K>>>;
-      const env = actual[kind] as Readonly<Record<string, ObjectOfKind<K>>>;
-      const result = {
-        missing: [] as Array<readonly [string, ObjectOfKind<K>]>,
-        unexpected: [] as Array<readonly [string, ObjectOfKind<K>]>,
-        both: [] as Array<readonly [string, ObjectOfKind<K>, ObjectOfKind<K>]>,
-      };
-      for (const [identity, object] of sortedEntries(base)) {
-        const other = Object.hasOwn(env, identity) ? env[identity] : undefined;
-        if (other !== undefined) result.both.push([identity, object, other]);
-        else if (!missing.foldedInto.has(key(kind, identity)))
-          result.missing.push([identity, object]);
-      }
-      for (const [identity, object] of sortedEntries(env)) {
-        if (Object.hasOwn(base, identity)) continue;
-        if (!unexpected.foldedInto.has(key(kind, identity)))
-          result.unexpected.push([identity, object]);
-      }
-      return result;
+      const { onlyBaseline, onlyActual, both } = splits[kind];
+      // Objects on both sides are not sorted (the findings are, at the end); the usually few
+      // missing and unexpected ones are, so rename pairing is deterministic.
+      const notFolded = (folded: Map<string, string>) => (entry: readonly [string, unknown]) =>
+        !folded.has(key(kind, entry[0]));
+      return {
+        missing: [...onlyBaseline].filter(notFolded(missing.foldedInto)).sort(byIdentity),
+        unexpected: [...onlyActual].filter(notFolded(unexpected.foldedInto)).sort(byIdentity),
+        both,
+      } as unknown as Presence<ObjectOfKind<K>>;
     },
     folded(kind, identity, change) {
       const kinds = FOLDABLE[kind];

@@ -1,22 +1,20 @@
 import type { ColumnObject } from "../snapshot/model.ts";
+import { type CatalogLookups, type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import {
-  normalizePrivileges,
-  notExtensionMember,
-  privilegesArray,
-  qualifiedName,
-  SCHEMA_IN_SCOPE,
-} from "./sql-fragments.ts";
+import { normalizePrivileges, privilegesArray, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import type { TablesRead } from "./tables.sql.ts";
 
 /**
- * Columns of the tables in scope. Partitions are skipped: their columns are the parent's,
- * and a partition created on its own and attached later may hold them in another order.
- * Positions are ranks among live columns, so dropped columns leave no gap. Defaults and
- * generation expressions are the only deparsed values.
+ * Columns of the tables in scope (the table reader decides which tables are; rows of other
+ * relations are dropped when joined in memory). Partitions' columns are read only for their
+ * names (index keys refer to them); they are not listed, since they are the parent's and a
+ * partition created on its own and attached later may hold them in another order.
+ * Defaults and generation expressions are the only deparsed values.
  */
 const COLUMNS_SQL = /* SQL */ `
-SELECT ${qualifiedName("n.nspname", "c.relname")} AS table_identity,
+SELECT a.attrelid::int8::text AS relid,
+       a.attnum,
        a.attname AS name,
        pg_catalog.quote_ident(a.attname) AS quoted_name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
@@ -25,12 +23,10 @@ SELECT ${qualifiedName("n.nspname", "c.relname")} AS table_identity,
        a.attgenerated,                     -- '' none, 's' stored
        -- A default cannot reference a column, so it is deparsed without its table (relid 0):
        -- that opens no relation and so waits on no lock. Generation expressions need it.
-       CASE WHEN a.atthasdef THEN pg_catalog.pg_get_expr(ad.adbin,
+       CASE WHEN a.atthasdef AND NOT c.relispartition THEN pg_catalog.pg_get_expr(ad.adbin,
          CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END) END AS expression,
-       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN
-         CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN pg_catalog.quote_ident(co.collname)
-              ELSE ${qualifiedName("con.nspname", "co.collname")} END END AS collation,
-       pg_catalog.row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum)::int AS position,
+       a.attcollation::int8::text AS attcollation,
+       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN a.attcollation::int8::text END AS collation_oid,
        d.description AS comment,
        CASE WHEN a.attacl IS NULL THEN NULL ELSE ${privilegesArray("a.attacl", null, "c.relowner")} END AS privileges
 FROM pg_catalog.pg_attribute a
@@ -38,18 +34,16 @@ JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
-LEFT JOIN pg_catalog.pg_namespace con ON con.oid = co.collnamespace
 LEFT JOIN pg_catalog.pg_description d
-  ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum
+WHERE c.relkind IN ('r', 'p')
   AND a.attnum > 0 AND NOT a.attisdropped
   AND ${SCHEMA_IN_SCOPE}
-  AND ${notExtensionMember("pg_catalog.pg_class", "c.oid")}
-ORDER BY 1, a.attnum`;
+ORDER BY a.attrelid, a.attnum`;
 
 interface ColumnRow {
-  table_identity: string;
+  relid: string;
+  attnum: number;
   name: string;
   quoted_name: string;
   type: string;
@@ -57,32 +51,67 @@ interface ColumnRow {
   attidentity: string;
   attgenerated: string;
   expression: string | null;
-  collation: string | null;
-  position: number;
+  attcollation: string;
+  collation_oid: string | null;
   comment: string | null;
   privileges: string[] | null;
 }
 
-export function mapColumn(row: ColumnRow): ColumnObject {
+export function mapColumn(
+  row: ColumnRow,
+  table: string,
+  position: number,
+  collation: string | null,
+): ColumnObject {
   const generated = row.attgenerated !== "" ? row.expression : null;
+  // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
   return {
-    table: row.table_identity,
-    name: row.name,
-    type: row.type,
-    nullable: row.nullable,
-    default: generated === null ? row.expression : null,
-    identity: row.attidentity === "a" ? "always" : row.attidentity === "d" ? "by default" : null,
-    generated,
-    collation: row.collation,
-    position: row.position,
+    collation,
     comment: row.comment,
+    default: generated === null ? row.expression : null,
+    generated,
+    identity: row.attidentity === "a" ? "always" : row.attidentity === "d" ? "by default" : null,
+    name: row.name,
+    nullable: row.nullable,
+    position,
     privileges: normalizePrivileges(row.privileges),
+    table,
+    type: row.type,
   };
 }
 
-export async function readColumns(db: Queryable, schemas: readonly string[] | null) {
+export interface ColumnsRead {
+  readonly columns: Record<string, ColumnObject>;
+  /** Names of every column read, partitions' included, for index and constraint keys. */
+  readonly names: ColumnNames;
+}
+
+export async function readColumns(
+  db: Queryable,
+  schemas: readonly string[] | null,
+  tables: TablesRead,
+  lookups: CatalogLookups,
+): Promise<ColumnsRead> {
   const rows = await catalogQuery<ColumnRow>(db, "columns", COLUMNS_SQL, [schemas]);
-  const out: Record<string, ColumnObject> = {};
-  for (const row of rows) out[`${row.table_identity}.${row.quoted_name}`] = mapColumn(row);
-  return out;
+  const columns: Record<string, ColumnObject> = {};
+  const names: ColumnNames = new Map();
+  let relid = "";
+  let position = 0;
+  for (const row of rows) {
+    const table = tables.identities.get(row.relid);
+    if (table === undefined) continue;
+    names.set(columnKey(row.relid, row.attnum), {
+      name: row.quoted_name,
+      collation: row.attcollation,
+    });
+    if (tables.partitions.has(row.relid)) continue;
+    // Rows come ordered by table and attnum: the position is the rank among live columns,
+    // so dropped columns leave no gap.
+    position = row.relid === relid ? position + 1 : 1;
+    relid = row.relid;
+    const collation =
+      row.collation_oid === null ? null : (lookups.collations.get(row.collation_oid)?.name ?? null);
+    columns[`${table}.${row.quoted_name}`] = mapColumn(row, table, position, collation);
+  }
+  return { columns, names };
 }

@@ -4,10 +4,12 @@ import type {
   Deferrability,
   ReferentialAction,
 } from "../snapshot/model.ts";
-import { type IndexRow, includedColumns, storageDefinition } from "./indexes.sql.ts";
+import { type ResolvedIndex, storageDefinition } from "./indexes.sql.ts";
+import { type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import { notExtensionMember, qualifiedName, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import { qualifiedName, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import type { TablesRead } from "./tables.sql.ts";
 
 /**
  * Table constraints, from pg_constraint's structured columns: key columns, referenced table
@@ -19,48 +21,47 @@ import { notExtensionMember, qualifiedName, SCHEMA_IN_SCOPE } from "./sql-fragme
 function constraintsSql(serverVersionNum: number): string {
   const parentFilter = serverVersionNum >= 110000 ? "AND con.conparentid = 0" : "";
   return /* SQL */ `
-SELECT ${qualifiedName("n.nspname", "c.relname")} AS table_identity,
+SELECT con.conrelid::int8::text AS relid,
        con.conname AS name,
        pg_catalog.quote_ident(con.conname) AS quoted_name,
        con.contype,                         -- 'p' primary key, 'u' unique, 'f' foreign key, 'c' check, 'x' exclusion
-       ARRAY(SELECT pg_catalog.quote_ident(a.attname)
-             FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS columns,
-       CASE WHEN con.contype = 'f' THEN
-         (SELECT ${qualifiedName("rn.nspname", "rc.relname")}
-          FROM pg_catalog.pg_class rc JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-          WHERE rc.oid = con.confrelid) END AS ref_table,
-       CASE WHEN con.contype = 'f' THEN
-         ARRAY(SELECT pg_catalog.quote_ident(a.attname)
-               FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-               JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
-               ORDER BY k.ord) END AS ref_columns,
+       con.conkey AS attnums,
+       con.confrelid::int8::text AS ref_relid,
+       CASE WHEN con.contype = 'f' THEN ${qualifiedName("rn.nspname", "rc.relname")} END AS ref_table,
+       con.confkey AS ref_attnums,
        con.confmatchtype,                   -- 's' simple, 'f' full, 'p' partial
        con.confupdtype, con.confdeltype,    -- 'a' no action, 'r' restrict, 'c' cascade, 'n' set null, 'd' set default
        con.condeferrable, con.condeferred, con.convalidated, con.connoinherit,
        CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid)
             WHEN con.contype = 'x' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS body,
-       con.conindid::int8::text AS index_key
+       con.conindid::int8::text AS index_oid
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
   AND c.relkind IN ('r', 'p')
   AND con.conislocal ${parentFilter}
-  AND ${SCHEMA_IN_SCOPE}
-  AND ${notExtensionMember("pg_catalog.pg_class", "c.oid")}
-ORDER BY 1, con.conname`;
+  AND ${SCHEMA_IN_SCOPE}`;
 }
 
+/** Column names of relations outside the scope (tables a foreign key references). */
+const OTHER_COLUMNS_SQL = /* SQL */ `
+SELECT a.attrelid::int8::text AS relid, a.attnum, pg_catalog.quote_ident(a.attname) AS name,
+       a.attcollation::int8::text AS collation
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped`;
+
 interface ConstraintRow {
-  table_identity: string;
+  relid: string;
   name: string;
   quoted_name: string;
   contype: string;
-  columns: string[];
+  attnums: number[] | null;
+  ref_relid: string;
   ref_table: string | null;
-  ref_columns: string[] | null;
+  ref_attnums: number[] | null;
   confmatchtype: string;
   confupdtype: string;
   confdeltype: string;
@@ -69,7 +70,7 @@ interface ConstraintRow {
   convalidated: boolean;
   connoinherit: boolean;
   body: string | null;
-  index_key: string;
+  index_oid: string;
 }
 
 const TYPES: Record<string, ConstraintType> = {
@@ -96,62 +97,96 @@ function deferrability(row: ConstraintRow): Deferrability {
 }
 
 /** What the structured fields leave out: check body, NO INHERIT, index options of a key. */
-function definition(row: ConstraintRow, index: IndexRow | undefined): string | null {
+function definition(row: ConstraintRow, index: ResolvedIndex | undefined): string | null {
   const parts: string[] = [];
   if (row.contype === "c" && row.body !== null) parts.push(`CHECK (${row.body})`);
   if (row.contype === "x" && row.body !== null) parts.push(row.body);
   if (row.contype === "c" && row.connoinherit) parts.push("NO INHERIT");
   if (index && (row.contype === "p" || row.contype === "u")) {
-    if (index.nulls_not_distinct) parts.push("NULLS NOT DISTINCT");
-    const include = includedColumns(index);
-    if (include.length > 0) parts.push(`INCLUDE (${include.join(", ")})`);
-    const storage = storageDefinition(index);
+    if (index.row.nulls_not_distinct) parts.push("NULLS NOT DISTINCT");
+    if (index.include.length > 0) parts.push(`INCLUDE (${index.include.join(", ")})`);
+    const storage = storageDefinition(index.row);
     if (storage) parts.push(storage);
   }
   return parts.length > 0 ? parts.join(" ") : null;
 }
 
-export function mapConstraint(row: ConstraintRow, index: IndexRow | undefined): ConstraintObject {
+function columnNames(names: ColumnNames, relid: string, attnums: number[] | null): string[] {
+  return (attnums ?? []).map((attnum) => names.get(columnKey(relid, attnum))?.name ?? `?${attnum}`);
+}
+
+export function mapConstraint(
+  row: ConstraintRow,
+  table: string,
+  names: ColumnNames,
+  index: ResolvedIndex | undefined,
+): ConstraintObject {
   const type = TYPES[row.contype] ?? "check";
   const isForeignKey = row.contype === "f";
+  // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
   return {
-    table: row.table_identity,
+    columns: columnNames(names, row.relid, row.attnums),
+    deferrable: deferrability(row),
+    definition: definition(row, index),
     name: row.name,
-    type,
-    columns: row.columns,
+    on_delete: isForeignKey ? (ACTIONS[row.confdeltype] ?? "NO ACTION") : null,
+    on_update: isForeignKey ? (ACTIONS[row.confupdtype] ?? "NO ACTION") : null,
     references:
       isForeignKey && row.ref_table !== null
         ? {
-            table: row.ref_table,
-            columns: row.ref_columns ?? [],
+            columns: columnNames(names, row.ref_relid, row.ref_attnums),
             match: MATCH[row.confmatchtype] ?? "SIMPLE",
+            table: row.ref_table,
           }
         : null,
-    on_delete: isForeignKey ? (ACTIONS[row.confdeltype] ?? "NO ACTION") : null,
-    on_update: isForeignKey ? (ACTIONS[row.confupdtype] ?? "NO ACTION") : null,
-    deferrable: deferrability(row),
+    table,
+    type,
     validated: row.convalidated,
-    definition: definition(row, index),
   };
+}
+
+export interface ConstraintsRead {
+  readonly constraints: Record<string, ConstraintObject>;
+  /** OIDs of the indexes that back a primary key, unique or exclusion constraint. */
+  readonly backingIndexes: ReadonlySet<string>;
 }
 
 export async function readConstraints(
   db: Queryable,
   schemas: readonly string[] | null,
   serverVersionNum: number,
-  constraintIndexes: ReadonlyMap<string, IndexRow>,
-) {
-  const rows = await catalogQuery<ConstraintRow>(
-    db,
-    "constraints",
-    constraintsSql(serverVersionNum),
-    [schemas],
-  );
-  const out: Record<string, ConstraintObject> = {};
+  tables: TablesRead,
+  names: ColumnNames,
+  indexes: ReadonlyMap<string, ResolvedIndex>,
+): Promise<ConstraintsRead> {
+  const sql = constraintsSql(serverVersionNum);
+  const rows = await catalogQuery<ConstraintRow>(db, "constraints", sql, [schemas]);
+  const outside = new Set<string>();
   for (const row of rows) {
-    const index =
-      row.contype === "p" || row.contype === "u" ? constraintIndexes.get(row.index_key) : undefined;
-    out[`${row.table_identity}.${row.quoted_name}`] = mapConstraint(row, index);
+    if (row.contype === "f" && !names.has(columnKey(row.ref_relid, row.ref_attnums?.[0] ?? 0))) {
+      outside.add(row.ref_relid);
+    }
   }
-  return out;
+  if (outside.size > 0) {
+    const params = [[...outside]];
+    const other = await catalogQuery<{
+      relid: string;
+      attnum: number;
+      name: string;
+      collation: string;
+    }>(db, "referenced columns", OTHER_COLUMNS_SQL, params);
+    for (const c of other)
+      names.set(columnKey(c.relid, c.attnum), { name: c.name, collation: c.collation });
+  }
+  const constraints: Record<string, ConstraintObject> = {};
+  const backingIndexes = new Set<string>();
+  for (const row of rows) {
+    const table = tables.identities.get(row.relid);
+    if (table === undefined) continue;
+    const backs = row.contype === "p" || row.contype === "u" || row.contype === "x";
+    if (backs) backingIndexes.add(row.index_oid);
+    const index = row.contype === "x" ? undefined : backs ? indexes.get(row.index_oid) : undefined;
+    constraints[`${table}.${row.quoted_name}`] = mapConstraint(row, table, names, index);
+  }
+  return { constraints, backingIndexes };
 }

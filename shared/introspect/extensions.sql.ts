@@ -25,6 +25,6 @@ export async function readExtensions(db: Queryable, schemas: readonly string[] |
   const rows = await catalogQuery<ExtensionRow>(db, "extensions", EXTENSIONS_SQL, [schemas]);
   const out: Record<string, ExtensionObject> = {};
   for (const row of rows)
-    out[row.identity] = { name: row.name, version: row.version, schema: row.schema };
+    out[row.identity] = { name: row.name, schema: row.schema, version: row.version };
   return out;
 }

@@ -1,116 +1,123 @@
 import type { IndexObject } from "../snapshot/model.ts";
+import { type CatalogLookups, type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import { notExtensionMember, qualifiedName, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import { SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import type { TablesRead } from "./tables.sql.ts";
 
 /**
- * Indexes of tables and materialized views in scope, read from pg_index's structured columns:
- * key columns, operator classes, collations and ordering come from the catalog; only index
- * expressions and predicates are deparsed. Indexes attached to a partitioned index (the
- * per-partition clones) are skipped: they are the parent's. Indexes that back a primary key,
- * unique or exclusion constraint are returned with `constraint_type` set; the constraint
- * reader folds them into the constraint.
+ * Indexes of the tables in scope, from pg_index's structured columns: key column numbers,
+ * operator classes, collations and ordering flags come as arrays and are named in memory;
+ * only index expressions and predicates are deparsed, and only where they exist. Indexes
+ * attached to a partitioned index (the per-partition clones) are skipped: they are the
+ * parent's. Which indexes back a constraint is decided with the constraint rows.
  */
 function indexesSql(serverVersionNum: number): string {
   const nullsNotDistinct = serverVersionNum >= 150000 ? "i.indnullsnotdistinct" : "false";
   return /* SQL */ `
-SELECT i.indexrelid::int8::text AS index_key,
-       ${qualifiedName("n.nspname", "ic.relname")} AS identity,
+SELECT i.indexrelid::int8::text AS index_oid,
+       i.indrelid::int8::text AS relid,
+       pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname) AS identity,
        ic.relname AS name,
-       ${qualifiedName("tn.nspname", "tc.relname")} AS table_identity,
-       am.amname AS method,
-       pg_catalog.pg_indexam_has_property(am.oid, 'can_order') AS can_order,
+       ic.relam::int8::text AS am_oid,
        i.indisunique AS is_unique,
        ${nullsNotDistinct} AS nulls_not_distinct,
        i.indisvalid AS valid,
        i.indnkeyatts AS key_count,
-       ARRAY(SELECT CASE WHEN k.attnum <> 0 THEN pg_catalog.quote_ident(a.attname)
-                         ELSE pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true) END
-             FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS elements,
-       ARRAY(SELECT CASE WHEN oc.opcdefault THEN ''
-                         WHEN ocn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(oc.opcname)
-                         ELSE ${qualifiedName("ocn.nspname", "oc.opcname")} END
-             FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY AS k(opc, ord)
-             JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opc
-             JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
-             ORDER BY k.ord) AS opclasses,
-       ARRAY(SELECT CASE WHEN k.coll = 0 OR k.coll = COALESCE(a.attcollation, 100) THEN ''
-                         WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN pg_catalog.quote_ident(co.collname)
-                         ELSE ${qualifiedName("con.nspname", "co.collname")} END
-             FROM pg_catalog.unnest(i.indcollation::oid[]) WITH ORDINALITY AS k(coll, ord)
-             LEFT JOIN pg_catalog.pg_attribute a
-               ON a.attrelid = i.indrelid AND a.attnum = (i.indkey::int2[])[k.ord - 1] AND a.attnum <> 0
-             LEFT JOIN pg_catalog.pg_collation co ON co.oid = k.coll
-             LEFT JOIN pg_catalog.pg_namespace con ON con.oid = co.collnamespace
-             ORDER BY k.ord) AS collations,
-       i.indoption::int2[] AS option_bits,  -- bit 1: DESC, bit 2: NULLS FIRST
+       i.indkey::int2[] AS attnums,           -- 0: an expression
+       i.indclass::oid[]::int8[]::text[] AS opclass_oids,
+       i.indcollation::oid[]::int8[]::text[] AS collation_oids,
+       i.indoption::int2[] AS option_bits,    -- bit 1: DESC, bit 2: NULLS FIRST
+       CASE WHEN i.indexprs IS NOT NULL THEN
+         ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+               FROM pg_catalog.generate_series(1, i.indnatts) AS k
+               WHERE (i.indkey::int2[])[k - 1] = 0 ORDER BY k) END AS expressions,
        CASE WHEN i.indpred IS NOT NULL THEN pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) END AS predicate,
        ic.reloptions AS storage_options,
-       ts.spcname AS tablespace,
-       cn.contype AS constraint_type        -- 'p' primary key, 'u' unique, 'x' exclusion
+       (SELECT ts.spcname FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace) AS tablespace
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
-JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
-JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
-JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = ic.reltablespace
-LEFT JOIN pg_catalog.pg_constraint cn
-  ON cn.conindid = i.indexrelid AND cn.conrelid = i.indrelid AND cn.contype IN ('p', 'u', 'x')
-WHERE tc.relkind IN ('r', 'p', 'm')
-  AND ${SCHEMA_IN_SCOPE}
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)
-  AND ${notExtensionMember("pg_catalog.pg_class", "tc.oid")}
-ORDER BY 2`;
+LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = i.indexrelid
+WHERE inh.inhrelid IS NULL
+  AND ${SCHEMA_IN_SCOPE}`;
 }
 
 export interface IndexRow {
-  index_key: string;
+  index_oid: string;
+  relid: string;
   identity: string;
   name: string;
-  table_identity: string;
-  method: string;
-  can_order: boolean;
+  am_oid: string;
   is_unique: boolean;
   nulls_not_distinct: boolean;
   valid: boolean;
   key_count: number;
-  elements: string[];
-  opclasses: string[];
-  collations: string[];
+  attnums: number[];
+  opclass_oids: string[];
+  collation_oids: string[];
   option_bits: number[];
+  expressions: string[] | null;
   predicate: string | null;
   storage_options: string[] | null;
   tablespace: string | null;
-  constraint_type: string | null;
 }
 
-/** One key element as CREATE INDEX spells it: `name COLLATE "C" text_pattern_ops DESC NULLS LAST`. */
-function keyElement(row: IndexRow, i: number): string {
-  let text = row.elements[i] ?? "?";
-  const collation = row.collations[i];
-  if (collation) text += ` COLLATE ${collation}`;
-  const opclass = row.opclasses[i];
-  if (opclass) text += ` ${opclass}`;
-  if (row.can_order) {
-    const bits = row.option_bits[i] ?? 0;
-    const desc = (bits & 1) !== 0;
-    const nullsFirst = (bits & 2) !== 0;
-    if (desc) text += " DESC";
-    if (desc && !nullsFirst) text += " NULLS LAST";
-    if (!desc && nullsFirst) text += " NULLS FIRST";
-  }
-  return text;
+/** An index row with its columns and expressions named, ready to be mapped. */
+export interface ResolvedIndex {
+  readonly row: IndexRow;
+  readonly table: string;
+  readonly method: string;
+  /** Key elements as CREATE INDEX spells them: `name COLLATE "C" text_pattern_ops DESC`. */
+  readonly keys: readonly string[];
+  readonly include: readonly string[];
 }
 
-export function keyElements(row: IndexRow): string[] {
-  return Array.from({ length: row.key_count }, (_, i) => keyElement(row, i));
-}
-
-export function includedColumns(row: IndexRow): string[] {
-  return row.elements.slice(row.key_count);
+function resolve(
+  row: IndexRow,
+  table: string,
+  names: ColumnNames,
+  lookups: CatalogLookups,
+): ResolvedIndex {
+  const am = lookups.accessMethods.get(row.am_oid);
+  const expressions = row.expressions ?? [];
+  let nextExpression = 0;
+  const elements = row.attnums.map((attnum) =>
+    attnum === 0
+      ? (expressions[nextExpression++] ?? "?")
+      : (names.get(columnKey(row.relid, attnum))?.name ?? `?${attnum}`),
+  );
+  const keys = elements.slice(0, row.key_count).map((element, i) => {
+    let text = element;
+    const attnum = row.attnums[i] ?? 0;
+    const collation = row.collation_oids[i] ?? "0";
+    // Shown when it is not the column's own (or, for an expression, not the default).
+    if (collation !== "0" && collation !== "100" && attnum === 0) {
+      text += ` COLLATE ${lookups.collations.get(collation)?.name ?? collation}`;
+    } else if (collation !== "0" && attnum !== 0) {
+      const own = names.get(columnKey(row.relid, attnum))?.collation;
+      if (own !== collation)
+        text += ` COLLATE ${lookups.collations.get(collation)?.name ?? collation}`;
+    }
+    const opclass = lookups.opclasses.get(row.opclass_oids[i] ?? "");
+    if (opclass && !opclass.flag) text += ` ${opclass.name}`;
+    if (am?.flag) {
+      const bits = row.option_bits[i] ?? 0;
+      const desc = (bits & 1) !== 0;
+      const nullsFirst = (bits & 2) !== 0;
+      if (desc) text += " DESC";
+      if (desc && !nullsFirst) text += " NULLS LAST";
+      if (!desc && nullsFirst) text += " NULLS FIRST";
+    }
+    return text;
+  });
+  return {
+    row,
+    table,
+    method: am?.name ?? row.am_oid,
+    keys,
+    include: elements.slice(row.key_count),
+  };
 }
 
 /** Storage parameters and tablespace: `WITH (fillfactor=70) TABLESPACE fast`, or null. */
@@ -122,37 +129,40 @@ export function storageDefinition(row: IndexRow): string | null {
   return parts.length > 0 ? parts.join(" ") : null;
 }
 
-export function mapIndex(row: IndexRow): IndexObject {
+export function mapIndex(index: ResolvedIndex): IndexObject {
+  const { row } = index;
+  // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
   return {
-    table: row.table_identity,
-    name: row.name,
-    columns: keyElements(row),
-    predicate: row.predicate,
-    method: row.method,
-    unique: row.is_unique ? (row.nulls_not_distinct ? "nulls not distinct" : true) : false,
-    include: includedColumns(row),
-    valid: row.valid,
+    columns: index.keys,
     definition: storageDefinition(row),
+    include: index.include,
+    method: index.method,
+    name: row.name,
+    predicate: row.predicate,
+    table: index.table,
+    unique: row.is_unique ? (row.nulls_not_distinct ? "nulls not distinct" : true) : false,
+    valid: row.valid,
   };
 }
 
-export interface IndexesRead {
-  readonly indexes: Record<string, IndexObject>;
-  /** Rows of indexes that back a constraint, by internal key (for the constraint reader). */
-  readonly constraintIndexes: ReadonlyMap<string, IndexRow>;
-}
-
+/**
+ * Reads the indexes of the tables in scope, by index OID. The caller maps them, leaving out
+ * those that back a constraint (they are part of the constraint).
+ */
 export async function readIndexes(
   db: Queryable,
   schemas: readonly string[] | null,
   serverVersionNum: number,
-): Promise<IndexesRead> {
+  tables: TablesRead,
+  names: ColumnNames,
+  lookups: CatalogLookups,
+): Promise<Map<string, ResolvedIndex>> {
   const rows = await catalogQuery<IndexRow>(db, "indexes", indexesSql(serverVersionNum), [schemas]);
-  const indexes: Record<string, IndexObject> = {};
-  const constraintIndexes = new Map<string, IndexRow>();
+  const out = new Map<string, ResolvedIndex>();
   for (const row of rows) {
-    if (row.constraint_type) constraintIndexes.set(row.index_key, row);
-    else indexes[row.identity] = mapIndex(row);
+    const table = tables.identities.get(row.relid);
+    if (table === undefined) continue;
+    out.set(row.index_oid, resolve(row, table, names, lookups));
   }
-  return { indexes, constraintIndexes };
+  return out;
 }

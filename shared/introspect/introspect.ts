@@ -1,8 +1,9 @@
-import type { SnapshotObjects } from "../snapshot/model.ts";
+import type { IndexObject, SnapshotObjects } from "../snapshot/model.ts";
 import { readColumns } from "./columns.sql.ts";
 import { readConstraints } from "./constraints.sql.ts";
 import { readExtensions } from "./extensions.sql.ts";
-import { readIndexes } from "./indexes.sql.ts";
+import { mapIndex, readIndexes } from "./indexes.sql.ts";
+import { readLookups } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { readSchemas } from "./schemas.sql.ts";
 import { catalogQuery, withCatalogSession } from "./session.ts";
@@ -62,12 +63,31 @@ export async function introspect(
     const versionNum = Number.parseInt(server.server_version_num, 10);
     const schemaObjects = await readSchemas(db, schemas);
     const extension = await readExtensions(db, schemas);
-    const table = await readTables(db, schemas);
-    const column = await readColumns(db, schemas);
-    const { indexes, constraintIndexes } = await readIndexes(db, schemas, versionNum);
-    const constraint = await readConstraints(db, schemas, versionNum, constraintIndexes);
+    const lookups = await readLookups(db);
+    const tables = await readTables(db, schemas);
+    const columns = await readColumns(db, schemas, tables, lookups);
+    const indexes = await readIndexes(db, schemas, versionNum, tables, columns.names, lookups);
+    const constraints = await readConstraints(
+      db,
+      schemas,
+      versionNum,
+      tables,
+      columns.names,
+      indexes,
+    );
+    const index: Record<string, IndexObject> = {};
+    for (const [oid, resolved] of indexes) {
+      if (!constraints.backingIndexes.has(oid)) index[resolved.row.identity] = mapIndex(resolved);
+    }
     return {
-      objects: { schema: schemaObjects, extension, table, column, constraint, index: indexes },
+      objects: {
+        schema: schemaObjects,
+        extension,
+        table: tables.tables,
+        column: columns.columns,
+        constraint: constraints.constraints,
+        index,
+      },
       serverVersion: shortVersion(server.server_version),
       serverVersionNum: versionNum,
       database: server.database,

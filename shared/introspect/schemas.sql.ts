@@ -34,9 +34,9 @@ export async function readSchemas(db: Queryable, schemas: readonly string[] | nu
   const out: Record<string, SchemaObject> = {};
   for (const row of rows) {
     out[row.identity] = {
+      comment: row.comment,
       name: row.name,
       owner: row.owner,
-      comment: row.comment,
       privileges: normalizePrivileges(row.privileges),
     };
   }

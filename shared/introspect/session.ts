@@ -21,6 +21,10 @@ function pinnedSettings(settings: SessionSettings): ReadonlyArray<readonly [stri
     ["lock_timeout", `${settings.lockTimeoutMs}ms`],
     ["statement_timeout", `${settings.statementTimeoutMs}ms`],
     ["application_name", "pgdrift"],
+    // Catalog result sets of large schemas sort in memory rather than on disk.
+    ["work_mem", "64MB"],
+    // Catalog queries are short: compiling them (JIT) costs more than it saves.
+    ["jit", "off"],
   ];
 }
 

@@ -14,7 +14,8 @@ import {
  * the tables that have them.
  */
 const TABLES_SQL = /* SQL */ `
-SELECT ${qualifiedName("n.nspname", "c.relname")} AS identity,
+SELECT c.oid::int8::text AS oid,
+       ${qualifiedName("n.nspname", "c.relname")} AS identity,
        n.nspname AS schema,
        c.relname AS name,
        c.relkind,                          -- 'r' table, 'p' partitioned table
@@ -43,10 +44,10 @@ LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
 WHERE c.relkind IN ('r', 'p')
   AND ${SCHEMA_IN_SCOPE}
-  AND ${notExtensionMember("pg_catalog.pg_class", "c.oid")}
-ORDER BY 1`;
+  AND ${notExtensionMember("pg_catalog.pg_class", "c.oid")}`;
 
 interface TableRow {
+  oid: string;
   identity: string;
   schema: string;
   name: string;
@@ -85,27 +86,45 @@ function replicaIdentity(code: string, index: string | null): ReplicaIdentity {
 }
 
 export function mapTable(row: TableRow): TableObject {
+  // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
   return {
-    schema: row.schema,
-    name: row.name,
-    relkind: row.relkind === "p" ? "partitioned_table" : "table",
-    persistence: PERSISTENCE[row.relpersistence] ?? "permanent",
-    rls_enabled: row.rls_enabled,
-    rls_forced: row.rls_forced,
     comment: row.comment,
-    privileges: normalizePrivileges(row.privileges),
+    name: row.name,
+    options: [...(row.options ?? [])].sort(),
     owner: row.owner,
+    partition_bound: row.partition_bound,
     partition_key: row.partition_key,
     partition_of: row.partition_of,
-    partition_bound: row.partition_bound,
+    persistence: PERSISTENCE[row.relpersistence] ?? "permanent",
+    privileges: normalizePrivileges(row.privileges),
+    relkind: row.relkind === "p" ? "partitioned_table" : "table",
     replica_identity: replicaIdentity(row.relreplident, row.replica_index),
-    options: [...(row.options ?? [])].sort(),
+    rls_enabled: row.rls_enabled,
+    rls_forced: row.rls_forced,
+    schema: row.schema,
   };
 }
 
-export async function readTables(db: Queryable, schemas: readonly string[] | null) {
+export interface TablesRead {
+  readonly tables: Record<string, TableObject>;
+  /** Table OID → identity, for joining the other kinds' rows in memory. */
+  readonly identities: ReadonlyMap<string, string>;
+  /** OIDs of partitions (their columns are the parent's). */
+  readonly partitions: ReadonlySet<string>;
+}
+
+export async function readTables(
+  db: Queryable,
+  schemas: readonly string[] | null,
+): Promise<TablesRead> {
   const rows = await catalogQuery<TableRow>(db, "tables", TABLES_SQL, [schemas]);
-  const out: Record<string, TableObject> = {};
-  for (const row of rows) out[row.identity] = mapTable(row);
-  return out;
+  const tables: Record<string, TableObject> = {};
+  const identities = new Map<string, string>();
+  const partitions = new Set<string>();
+  for (const row of rows) {
+    tables[row.identity] = mapTable(row);
+    identities.set(row.oid, row.identity);
+    if (row.partition_of !== null) partitions.add(row.oid);
+  }
+  return { tables, identities, partitions };
 }

@@ -4,18 +4,42 @@ import { createHash } from "node:crypto";
  * Canonical JSON: object keys sorted at every depth, arrays kept in order, no whitespace
  * variance. The same value always gives the same bytes, which is what digests and
  * byte-identical snapshot files rely on.
+ *
+ * Returns the value itself where it is already canonical (keys in order, no `undefined`), so
+ * values built in sorted order cost one pass of checks instead of a deep copy.
  */
 export function canonicalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonicalize);
-  if (value !== null && typeof value === "object") {
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const child = (value as Record<string, unknown>)[key];
-      if (child !== undefined) sorted[key] = canonicalize(child);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const child = canonicalize(value[i]);
+      if (child !== value[i]) {
+        copy ??= value.slice();
+        copy[i] = child;
+      }
     }
-    return sorted;
+    return copy ?? value;
   }
-  return value;
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let inOrder = true;
+  for (let i = 1; i < keys.length && inOrder; i++)
+    inOrder = (keys[i - 1] as string) < (keys[i] as string);
+  let changed = !inOrder;
+  const children: unknown[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const child = record[keys[i] as string];
+    const canonical = child === undefined ? undefined : canonicalize(child);
+    children[i] = canonical;
+    if (canonical !== child || child === undefined) changed = true;
+  }
+  if (!changed) return value;
+  const order = keys.map((key, i) => [key, children[i]] as const);
+  if (!inOrder) order.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted: Record<string, unknown> = {};
+  for (const [key, child] of order) if (child !== undefined) sorted[key] = child;
+  return sorted;
 }
 
 /** Compact canonical JSON, for hashing. */

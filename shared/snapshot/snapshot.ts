@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { digestOf, prettyCanonicalJson } from "./canonical.ts";
+import { canonicalize, sha256Hex } from "./canonical.ts";
 import {
   OBJECT_KINDS,
   SNAPSHOT_FORMAT,
@@ -22,8 +22,21 @@ export class SnapshotFormatError extends Error {
   }
 }
 
+/**
+ * Objects known to be in canonical form (keys sorted at every depth): made by canonicalize
+ * here, so a snapshot's objects are sorted once, however often they are hashed or written.
+ */
+const canonicalForms = new WeakSet<object>();
+
+function canonicalObjects(objects: SnapshotObjects): SnapshotObjects {
+  if (canonicalForms.has(objects)) return objects;
+  const sorted = canonicalize(objects) as SnapshotObjects;
+  canonicalForms.add(sorted);
+  return sorted;
+}
+
 export function digestObjects(objects: SnapshotObjects): string {
-  return digestOf(objects);
+  return `sha256:${sha256Hex(JSON.stringify(canonicalObjects(objects)))}`;
 }
 
 export function createSnapshot(input: {
@@ -32,19 +45,29 @@ export function createSnapshot(input: {
   scope: SnapshotScope;
   objects: SnapshotObjects;
 }): Snapshot {
+  const objects = canonicalObjects(input.objects);
   return {
     format: SNAPSHOT_FORMAT,
     createdAt: input.createdAt,
     source: input.source,
     scope: input.scope,
-    objects: input.objects,
-    digest: digestObjects(input.objects),
+    objects,
+    digest: digestObjects(objects),
   };
 }
 
 /** The file form: canonical (sorted keys), indented, newline-terminated. */
 export function serializeSnapshot(snapshot: Snapshot): string {
-  return prettyCanonicalJson(snapshot);
+  // Keys in sorted order; the (large) objects are sorted once, not again for every write.
+  const file = {
+    createdAt: snapshot.createdAt,
+    digest: snapshot.digest,
+    format: snapshot.format,
+    objects: canonicalObjects(snapshot.objects),
+    scope: canonicalize(snapshot.scope),
+    source: canonicalize(snapshot.source),
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
 }
 
 const migrationRecord = z.object({ file: z.string(), version: z.string(), checksum: z.string() });
@@ -121,7 +144,8 @@ export function parseSnapshot(text: string, origin: string): Snapshot {
       `invalid snapshot: ${first ? describeIssue(first) : "unknown problem"}`,
     );
   }
-  const snapshot = parsed.data as unknown as Snapshot;
+  const parsedSnapshot = parsed.data as unknown as Snapshot;
+  const snapshot = { ...parsedSnapshot, objects: canonicalObjects(parsedSnapshot.objects) };
   const digest = digestObjects(snapshot.objects);
   if (digest !== snapshot.digest) {
     throw new SnapshotFormatError(

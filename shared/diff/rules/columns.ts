@@ -105,8 +105,13 @@ function remediation(
 function positionFindings(
   both: ReadonlyArray<readonly [string, ColumnObject, ColumnObject]>,
 ): DraftFinding[] {
+  // Only tables where some position differs can hold a moved column.
+  const shifted = new Set<string>();
+  for (const [, base, env] of both) if (base.position !== env.position) shifted.add(base.table);
+  if (shifted.size === 0) return [];
   const byTable = new Map<string, Array<PlacedColumn & { identity: string }>>();
   for (const [identity, base, env] of both) {
+    if (!shifted.has(base.table)) continue;
     const list = byTable.get(base.table) ?? [];
     list.push({ identity, name: base.name, expected: base.position, actual: env.position });
     byTable.set(base.table, list);
