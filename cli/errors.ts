@@ -1,3 +1,4 @@
+import { BaselineStoreError } from "../shared/aws/baseline-store.ts";
 import { EngineError, MigrationError, MigrationSourceError } from "../shared/baseline/errors.ts";
 import { ConfigError } from "../shared/config/errors.ts";
 import { IntrospectionError } from "../shared/introspect/errors.ts";
@@ -25,6 +26,7 @@ const USER_ERRORS = [
   EngineError,
   MigrationSourceError,
   IntrospectionError,
+  BaselineStoreError,
 ] as const;
 
 /** The one line printed for a failure: `pgdrift: <what failed, where, what to do>`. */

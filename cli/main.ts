@@ -4,6 +4,7 @@ import { scrubSecrets } from "../shared/introspect/connection-errors.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { baselineCommand } from "./commands/baseline.ts";
 import { diffCommand } from "./commands/diff.ts";
+import { invokeCommand } from "./commands/invoke.ts";
 import { snapshotCommand } from "./commands/snapshot.ts";
 import { demoCommand } from "./demo.ts";
 import { CliError, errorLine } from "./errors.ts";
@@ -18,6 +19,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   snapshot: snapshotCommand,
   diff: diffCommand,
   audit: auditCommand,
+  invoke: invokeCommand,
   demo: demoCommand,
 };
 

@@ -1,5 +1,12 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
+import {
+  BaselineStoreError,
+  loadBaselineObject,
+  loadBaseline as loadStoredBaseline,
+  parseS3Uri,
+} from "../../shared/aws/baseline-store.ts";
 import { buildBaseline } from "../../shared/baseline/build.ts";
 import { DEFAULT_PG_MAJOR } from "../../shared/baseline/embedded.ts";
 import { loadConfig } from "../../shared/config/load.ts";
@@ -15,6 +22,7 @@ import {
   parseFailOn,
   stringValue,
 } from "../args.ts";
+import { awsFailure, createS3Client } from "../aws.ts";
 import { databaseTarget } from "../connect.ts";
 import { CliError } from "../errors.ts";
 import { AUDIT_HELP } from "../help.ts";
@@ -26,13 +34,19 @@ export const DEFAULT_CONFIG = "pgdrift.config.json";
 
 type Config = Awaited<ReturnType<typeof loadConfig>>["config"];
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** An environment name: what `--env NAME=URL`, the config and `invoke --env` accept. */
+export const ENV_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** What the command uses from outside; tests pass a mocked S3 client. */
+export interface AuditDependencies {
+  readonly s3?: S3Client;
+}
 
 /** `--env staging=postgres://…` → `{ name, url }`; a bad spec is named without its password. */
 export function parseEnvSpec(spec: string): { name: string; url: string } {
   const at = spec.indexOf("=");
   const name = at < 0 ? "" : spec.slice(0, at);
-  if (at < 0 || !NAME.test(name)) {
+  if (at < 0 || !ENV_NAME.test(name)) {
     throw new CliError(
       `--env ${scrubSecrets(spec)}: expected NAME=URL, e.g. --env staging=postgres://user:password@host:5432/db`,
     );
@@ -49,25 +63,70 @@ function fromConfig(configPath: string, path: string): string {
   return relative(process.cwd(), resolved) || ".";
 }
 
+/**
+ * An `s3://` baseline: `s3://bucket[/prefix]` reads the `current` pointer there;
+ * `…/baselines/sha256-<hex>.json` is that baseline, pinned; any other `….json` key is read as a
+ * plain snapshot object. Each is checked against its digest before it is used.
+ */
+async function loadS3Baseline(
+  uri: string,
+  where: string,
+  deps: AuditDependencies,
+  log: Log,
+): Promise<{ snapshot: Snapshot; location: string }> {
+  let bucket: string;
+  try {
+    bucket = parseS3Uri(uri).bucket;
+  } catch (error) {
+    if (error instanceof BaselineStoreError) throw new CliError(`${where}: ${error.message}`);
+    throw error;
+  }
+  const path = /^s3:\/\/[^/]*\/(.*)$/i.exec(uri)?.[1] ?? "";
+  const pinned = /^(.*?)baselines\/sha256-([0-9a-f]{64})\.json$/.exec(path);
+  const pointer = /^(.*?)baselines\/current\.json$/.exec(path);
+  log(`loading the baseline from ${uri}…`);
+  const s3 = deps.s3 ?? (await createS3Client(undefined));
+  try {
+    if (path.endsWith(".json") && !pinned && !pointer) {
+      const snapshot = await loadBaselineObject(s3, bucket, path);
+      return { snapshot, location: `s3://${bucket}/${path}` };
+    }
+    const location = { bucket, prefix: pinned?.[1] ?? pointer?.[1] ?? path };
+    const loaded = await loadStoredBaseline(
+      s3,
+      location,
+      pinned ? { pin: `sha256:${pinned[2]}` } : {},
+    );
+    log(`baseline: s3://${bucket}/${loaded.key}`);
+    return { snapshot: loaded.snapshot, location: `s3://${bucket}/${loaded.key}` };
+  } catch (error) {
+    // The store turns every S3 or SDK failure into a BaselineStoreError; anything else is a bug.
+    if (error instanceof BaselineStoreError) {
+      throw awsFailure(error, `${where} ${uri}`, { regionFlag: false });
+    }
+    throw error;
+  }
+}
+
 async function loadBaseline(
   flag: string | undefined,
   config: Config | undefined,
   configPath: string | undefined,
   log: Log,
+  deps: AuditDependencies,
 ): Promise<{ snapshot: Snapshot; location: string }> {
   const fromFlag = flag !== undefined;
+  const where = fromFlag ? "--baseline" : `baseline in ${configPath}`;
+  const given = flag ?? config?.baseline;
+  if (given !== undefined && /^s3:\/\//i.test(given)) {
+    return loadS3Baseline(given, where, deps, log);
+  }
   const path =
     flag ??
     (config?.baseline !== undefined && configPath
       ? fromConfig(configPath, config.baseline)
       : undefined);
   if (path !== undefined) {
-    const where = fromFlag ? "--baseline" : `baseline in ${configPath}`;
-    if (/^s3:\/\//i.test(path)) {
-      throw new CliError(
-        `${where} ${path}: S3 baselines need the AWS integration (not in this build); download it and pass the file`,
-      );
-    }
     return { snapshot: await readSnapshotFile(path, "baseline file"), location: path };
   }
   if (config?.migrations && configPath) {
@@ -121,7 +180,11 @@ function auditTargets(
   return [...targets.values()];
 }
 
-export async function auditCommand(argv: readonly string[], log: Log): Promise<number> {
+export async function auditCommand(
+  argv: readonly string[],
+  log: Log,
+  deps: AuditDependencies = {},
+): Promise<number> {
   const args = parseCommandArgs("audit", argv, {
     config: { type: "string" },
     baseline: { type: "string" },
@@ -157,7 +220,7 @@ export async function auditCommand(argv: readonly string[], log: Log): Promise<n
       "no environments to audit: pass --env NAME=URL, or list environments in pgdrift.config.json",
     );
   }
-  const baseline = await loadBaseline(stringValue(args, "baseline"), config, configPath, log);
+  const baseline = await loadBaseline(stringValue(args, "baseline"), config, configPath, log, deps);
   const diffOptions: DiffOptions = {
     ...(config?.compareOwners !== undefined ? { compareOwners: config.compareOwners } : {}),
     ...(config?.ignore ? { ignore: config.ignore } : {}),

@@ -6,8 +6,9 @@ import { serializeSnapshot } from "../../shared/snapshot/snapshot.ts";
 import { parseCommandArgs, requireValue, schemasValue, stringValue } from "../args.ts";
 import { databaseTarget } from "../connect.ts";
 import { CliError } from "../errors.ts";
-import { BASELINE_HELP } from "../help.ts";
+import { BASELINE_COMMANDS_HELP, BASELINE_HELP } from "../help.ts";
 import { type Log, writeUserFile } from "../io.ts";
+import { runBaselinePublish } from "./baseline-publish.ts";
 
 /** `--pg-version 16` → 16; anything else is a one-line error naming the flag. */
 export function parseMajor(value: string, flag: string): number {
@@ -39,12 +40,13 @@ export function scratchSpec(
 export async function baselineCommand(argv: readonly string[], log: Log): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "--help" || sub === "-h") {
-    process[sub === undefined ? "stderr" : "stdout"].write(BASELINE_HELP);
+    process[sub === undefined ? "stderr" : "stdout"].write(BASELINE_COMMANDS_HELP);
     return sub === undefined ? 2 : 0;
   }
+  if (sub === "publish") return runBaselinePublish(rest, log);
   if (sub !== "build") {
     throw new CliError(
-      `unknown command baseline ${sub}: use pgdrift baseline build (see pgdrift baseline --help)`,
+      `unknown command baseline ${sub}: use pgdrift baseline build or pgdrift baseline publish (see pgdrift baseline --help)`,
     );
   }
   const args = parseCommandArgs("baseline build", rest, {

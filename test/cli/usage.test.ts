@@ -37,6 +37,9 @@ describe("pgdrift --version and --help", () => {
     [["snapshot", "--help"], "Usage: pgdrift snapshot"],
     [["diff", "--help"], "Usage: pgdrift diff FROM TO"],
     [["audit", "--help"], "Usage: pgdrift audit"],
+    [["baseline", "publish", "--help"], "Usage: pgdrift baseline publish"],
+    [["baseline", "--help"], "pgdrift baseline publish --file FILE --bucket BUCKET"],
+    [["invoke", "--help"], "Usage: pgdrift invoke"],
     [["demo", "--help"], "Usage: pgdrift demo"],
   ])("%j prints its usage and exits 0", async (args, usage) => {
     const result = await runCli(args);
@@ -145,17 +148,19 @@ describe("bad input: exit 2 with one line naming what is wrong", () => {
     );
   });
 
-  it("says what an s3:// baseline needs", async () => {
+  it("names an s3:// baseline whose bucket name is not one", async () => {
     const line = expectOneLineError(
       await runCli([
         "audit",
         "--baseline",
-        "s3://bucket/base.json",
+        "s3://Shop_Baselines/base.json",
         "--env",
         "staging=postgres://app@127.0.0.1:1/db",
       ]),
     );
-    expect(line).toContain("S3 baselines need the AWS integration (not in this build)");
+    expect(line).toBe(
+      'pgdrift: --baseline: "Shop_Baselines" is not an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)',
+    );
   });
 
   it("asks for environments when there are none", async () => {
