@@ -1,5 +1,6 @@
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { buildBaseline } from "../shared/baseline/build.ts";
@@ -16,8 +17,17 @@ import { onInterrupt } from "./interrupt.ts";
 import { type Log, useColor, writeUserFile } from "./io.ts";
 import { runAudit } from "./run-audit.ts";
 
-/** examples/shop, next to cli/ in the sources and to dist/ in the package. */
-export const SHOP_DIR = fileURLToPath(new URL("../examples/shop/", import.meta.url));
+/**
+ * examples/shop in the package root: the first folder up from this module that holds
+ * package.json (cli/ in the sources, dist/chunks/ in the bundle).
+ */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const SHOP_DIR = join(packageRoot(), "examples", "shop");
 
 /** How messages and the report name the example folder, wherever pgdrift is installed. */
 const SHOP_LABEL = "examples/shop";

@@ -1,12 +1,6 @@
 import { readFileSync } from "node:fs";
 import { disposeAllScratch } from "../shared/baseline/scratch.ts";
 import { scrubSecrets } from "../shared/introspect/connection-errors.ts";
-import { auditCommand } from "./commands/audit.ts";
-import { baselineCommand } from "./commands/baseline.ts";
-import { diffCommand } from "./commands/diff.ts";
-import { invokeCommand } from "./commands/invoke.ts";
-import { snapshotCommand } from "./commands/snapshot.ts";
-import { demoCommand } from "./demo.ts";
 import { CliError, errorLine } from "./errors.ts";
 import { MAIN_HELP } from "./help.ts";
 import { installInterruptHandlers, isInterrupted } from "./interrupt.ts";
@@ -14,13 +8,16 @@ import { type Log, stderrLog } from "./io.ts";
 
 type Command = (argv: readonly string[], log: Log) => Promise<number>;
 
+/** Each command's module is loaded only when it runs, so every command starts fast. */
 const COMMANDS: Readonly<Record<string, Command>> = {
-  baseline: baselineCommand,
-  snapshot: snapshotCommand,
-  diff: diffCommand,
-  audit: auditCommand,
-  invoke: invokeCommand,
-  demo: demoCommand,
+  baseline: async (argv, log) =>
+    (await import("./commands/baseline.ts")).baselineCommand(argv, log),
+  snapshot: async (argv, log) =>
+    (await import("./commands/snapshot.ts")).snapshotCommand(argv, log),
+  diff: async (argv, log) => (await import("./commands/diff.ts")).diffCommand(argv, log),
+  audit: async (argv, log) => (await import("./commands/audit.ts")).auditCommand(argv, log),
+  invoke: async (argv, log) => (await import("./commands/invoke.ts")).invokeCommand(argv, log),
+  demo: async (argv, log) => (await import("./demo.ts")).demoCommand(argv, log),
 };
 
 function version(): string {

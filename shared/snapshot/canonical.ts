@@ -24,18 +24,23 @@ export function canonicalize(value: unknown): unknown {
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   let inOrder = true;
-  for (let i = 1; i < keys.length && inOrder; i++)
+  for (let i = 1; i < keys.length && inOrder; i++) {
     inOrder = (keys[i - 1] as string) < (keys[i] as string);
-  let changed = !inOrder;
-  const children: unknown[] = new Array(keys.length);
+  }
+  // Children are copied only from the first one that changes (the common case: none does).
+  let children: unknown[] | undefined;
   for (let i = 0; i < keys.length; i++) {
     const child = record[keys[i] as string];
     const canonical = child === undefined ? undefined : canonicalize(child);
-    children[i] = canonical;
-    if (canonical !== child || child === undefined) changed = true;
+    if (children === undefined && (canonical !== child || child === undefined)) {
+      children = keys.slice(0, i).map((key) => record[key]);
+    }
+    if (children !== undefined) children[i] = canonical;
   }
-  if (!changed) return value;
-  const order = keys.map((key, i) => [key, children[i]] as const);
+  if (inOrder && children === undefined) return value;
+  const order = keys.map(
+    (key, i) => [key, children === undefined ? record[key] : children[i]] as const,
+  );
   if (!inOrder) order.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const sorted: Record<string, unknown> = {};
   for (const [key, child] of order) if (child !== undefined) sorted[key] = child;
