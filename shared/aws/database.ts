@@ -1,0 +1,58 @@
+import pg from "pg";
+import type { AuditConnection } from "../report/audit.ts";
+import type { DatabaseLogin } from "./credentials.ts";
+import type { RdsTlsOptions } from "./tls.ts";
+
+/** How long to wait for a database to accept a connection. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+export interface OpenDatabaseOptions {
+  readonly login: DatabaseLogin;
+  /** Verified TLS (the RDS CA bundle); `false` only in tests, through the handler's factory. */
+  readonly tls: RdsTlsOptions | false;
+  readonly connectTimeoutMs?: number;
+}
+
+function sslOptions(tls: RdsTlsOptions | false): pg.ClientConfig["ssl"] {
+  if (tls === false) return false;
+  return {
+    ca: [...tls.ca],
+    rejectUnauthorized: true,
+    // Without one, pg sends the host as the server name (SNI) unless it is an IP address.
+    ...(tls.servername ? { servername: tls.servername } : {}),
+  };
+}
+
+/**
+ * One session (a `pg.Client`, not a pool: introspection reads in one transaction), named
+ * `pgdrift`, with a connection timeout. Settings are explicit, so no `PG*` variable of the
+ * function's environment changes where it connects or whether TLS is used.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<AuditConnection> {
+  const { login } = options;
+  const timeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const client = new pg.Client({
+    host: login.host,
+    port: login.port,
+    database: login.database,
+    user: login.user,
+    password: login.password,
+    ssl: sslOptions(options.tls),
+    connectionTimeoutMillis: timeoutMs,
+    application_name: "pgdrift",
+  });
+  // A server going away between queries emits 'error'; the failing query reports it instead.
+  client.on("error", () => undefined);
+  const started = Date.now();
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    const code = (error as { code?: unknown }).code;
+    if (code === undefined && Date.now() - started >= timeoutMs - 100) {
+      throw Object.assign(new Error("connection timeout"), { code: "ETIMEDOUT", cause: error });
+    }
+    throw error;
+  }
+  return { client, close: () => client.end() };
+}
