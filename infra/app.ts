@@ -1,10 +1,20 @@
-import { App, Stack } from "aws-cdk-lib";
+import { ConfigError } from "../shared/config/errors.ts";
+import { createPgdriftApp } from "./create-app.ts";
+import { DriftAuditorPropsError } from "./errors.ts";
 
 /**
- * The CDK app. The drift-auditor resources (scheduled and on-demand audits, Lambdas, S3
- * baseline and report archive, SNS notifications) arrive with the AWS integration; until
- * then the stack is empty, so `cdk synth` already works offline and without credentials.
+ * `cdk synth` / `cdk deploy` entry point (cdk.json runs it with tsx). Reads
+ * examples/aws/pgdrift.config.json, or the file given with `-c config=FILE`.
  */
-const app = new App();
-new Stack(app, "Pgdrift", { description: "pgdrift schema-drift auditor" });
-app.synth();
+try {
+  const { app, warnings } = await createPgdriftApp();
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+  app.synth();
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof DriftAuditorPropsError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

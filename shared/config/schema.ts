@@ -63,6 +63,70 @@ export const MigrationsConfigSchema = z.strictObject(
   { error: 'expected an object like { "dir": "migrations" }' },
 );
 
+/** How the AWS audit reaches an environment's database (`environments[].aws`). */
+export const AwsEnvironmentConfigSchema = z
+  .strictObject(
+    {
+      host: text("expected the database host name (a non-empty string)").regex(/^[A-Za-z0-9.-]+$/, {
+        error: "expected a host name: letters, digits, '.' and '-'",
+      }),
+      port: z
+        .int({ error: "expected a TCP port, an integer from 1 to 65535" })
+        .min(1, { error: "expected a TCP port, an integer from 1 to 65535" })
+        .max(65535, { error: "expected a TCP port, an integer from 1 to 65535" })
+        .optional(),
+      database: text("expected the database name (a non-empty string)"),
+      secretArn: z
+        .string({ error: "expected a Secrets Manager secret ARN" })
+        .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/, {
+          error:
+            "expected a Secrets Manager secret ARN, like arn:aws:secretsmanager:eu-west-1:123456789012:secret:pgdrift/prod-AbCdEf",
+        })
+        .optional(),
+      iamUser: z
+        .string({ error: "expected the database user that signs in with RDS IAM authentication" })
+        .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, {
+          error: "expected a PostgreSQL user name (letters, digits, '_' and '$')",
+        })
+        .optional(),
+      dbResourceId: z
+        .string({ error: "expected the RDS resource id, like db-ABCDEFGHIJKLMNOPQRSTUVWXY0" })
+        .regex(/^(db|cluster)-[A-Z0-9]+$/, {
+          error: "expected the RDS resource id, like db-ABCDEFGHIJKLMNOPQRSTUVWXY0 or cluster-…",
+        })
+        .optional(),
+      baselinePin: z
+        .string({ error: "expected a baseline digest, sha256:<64 hexadecimal digits>" })
+        .regex(/^sha256:[0-9a-f]{64}$/, {
+          error: "expected a baseline digest, sha256:<64 hexadecimal digits>",
+        })
+        .optional(),
+    },
+    {
+      error:
+        'expected an object like { "host": "prod.cluster-…rds.amazonaws.com", "database": "app", "secretArn": "arn:aws:secretsmanager:…" }',
+    },
+  )
+  .superRefine((aws, ctx) => {
+    if ((aws.secretArn === undefined) === (aws.iamUser === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        params: { complete: true },
+        message:
+          'needs exactly one of "secretArn" (a Secrets Manager secret in the RDS JSON format) or "iamUser" (RDS IAM authentication)',
+      });
+    }
+    if (aws.dbResourceId !== undefined && aws.iamUser === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dbResourceId"],
+        params: { complete: true },
+        message: '"dbResourceId" narrows rds-db:connect for "iamUser"; set "iamUser" or remove it',
+      });
+    }
+  });
+
 export const EnvironmentConfigBase = z.strictObject(
   {
     name: z
@@ -77,11 +141,24 @@ export const EnvironmentConfigBase = z.strictObject(
       })
       .optional(),
     schemas: schemaList.optional(),
+    aws: AwsEnvironmentConfigSchema.optional(),
   },
   { error: 'expected an object like { "name": "prod", "urlEnv": "PROD_DATABASE_URL" }' },
 );
 
 export const EnvironmentConfigSchema = EnvironmentConfigBase.superRefine((env, ctx) => {
+  if (env.aws !== undefined) {
+    // Audited on AWS: the connection is in `aws`; a URL is optional (for CLI runs).
+    if (env.url !== undefined && env.urlEnv !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        params: { complete: true },
+        message: `environment "${env.name}" has both "url" and "urlEnv"; keep at most one (prefer "urlEnv")`,
+      });
+    }
+    return;
+  }
   if ((env.url === undefined) === (env.urlEnv === undefined)) {
     ctx.addIssue({
       code: "custom",
@@ -149,6 +226,121 @@ export const SeverityOverrideSchema = z.strictObject(
   },
 );
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cronField = (what: string, pattern: RegExp, example: string) =>
+  z
+    .string({
+      error: `expected the ${what} field of a cron expression (a string, like "${example}")`,
+    })
+    .regex(pattern, {
+      error: `expected the ${what} field of a cron expression, like "${example}"`,
+    });
+
+export const AwsVpcConfigSchema = z
+  .strictObject(
+    {
+      vpcId: z
+        .string({ error: "expected a VPC id, like vpc-0123456789abcdef0" })
+        .regex(/^vpc-[0-9a-f]+$/, { error: "expected a VPC id, like vpc-0123456789abcdef0" }),
+      subnetIds: z
+        .array(
+          z
+            .string({ error: "expected a subnet id, like subnet-0123456789abcdef0" })
+            .regex(/^subnet-[0-9a-f]+$/, {
+              error: "expected a subnet id, like subnet-0123456789abcdef0",
+            }),
+          { error: "expected a list of private subnet ids" },
+        )
+        .min(1, { error: "expected a non-empty list of private subnet ids" }),
+      availabilityZones: z
+        .array(text("expected an availability zone, like eu-west-1a"), {
+          error: "expected a list of availability zones",
+        })
+        .min(1, { error: "expected a non-empty list of availability zones" }),
+    },
+    {
+      error:
+        'expected an object like { "vpcId": "vpc-…", "subnetIds": ["subnet-…"], "availabilityZones": ["eu-west-1a"] }',
+    },
+  )
+  .superRefine((vpc, ctx) => {
+    if (vpc.subnetIds.length % vpc.availabilityZones.length !== 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["subnetIds"],
+        params: { complete: true },
+        message: `expected the same number of subnets in each availability zone: ${vpc.subnetIds.length} subnet(s) for ${vpc.availabilityZones.length} zone(s), listed in zone order`,
+      });
+    }
+  });
+
+export const AwsScheduleConfigSchema = z.strictObject(
+  {
+    cron: z.strictObject(
+      {
+        minute: cronField("minute", /^[0-9*,/-]+$/, "0"),
+        hour: cronField("hour", /^[0-9*,/-]+$/, "3"),
+        weekDay: cronField("day-of-week", /^[0-9A-Za-z*,/#?L-]+$/, "MON-FRI").optional(),
+      },
+      { error: 'expected an object like { "minute": "0", "hour": "3" }' },
+    ),
+    timezone: z
+      .string({ error: 'expected an IANA time zone, like "Europe/Paris" or "UTC"' })
+      .refine(isTimeZone, { error: 'expected an IANA time zone, like "Europe/Paris" or "UTC"' }),
+  },
+  {
+    error:
+      'expected an object like { "cron": { "minute": "0", "hour": "3" }, "timezone": "Europe/Paris" }',
+  },
+);
+
+/** Where and how the AWS stack (infra/) runs the audits. */
+export const AwsConfigSchema = z.strictObject(
+  {
+    vpc: AwsVpcConfigSchema,
+    schedule: AwsScheduleConfigSchema.optional(),
+    mapConcurrency: z
+      .int({ error: "expected how many environments to audit at once, an integer from 1 to 1000" })
+      .min(1, {
+        error: "expected how many environments to audit at once, an integer from 1 to 1000",
+      })
+      .max(1000, {
+        error: "expected how many environments to audit at once, an integer from 1 to 1000",
+      })
+      .optional(),
+    archiveRetentionDays: z
+      .int({ error: "expected the report archive's retention in days, an integer from 1 to 36500" })
+      .min(1, {
+        error: "expected the report archive's retention in days, an integer from 1 to 36500",
+      })
+      .max(36500, {
+        error: "expected the report archive's retention in days, an integer from 1 to 36500",
+      })
+      .optional(),
+    codePipelineNames: z
+      .array(
+        z
+          .string({ error: "expected a CodePipeline pipeline name" })
+          .regex(/^[A-Za-z0-9.@_-]{1,100}$/, { error: "expected a CodePipeline pipeline name" }),
+        { error: "expected a list of CodePipeline pipeline names" },
+      )
+      .min(1, {
+        error: "expected a non-empty list of pipeline names (leave the key out to follow all)",
+      })
+      .optional(),
+    alarmEmail: z.email({ error: "expected an email address" }).optional(),
+  },
+  { error: 'expected an object like { "vpc": { "vpcId": "vpc-…", … } }' },
+);
+
 export const ConfigObjectSchema = z.strictObject(
   {
     $schema: z.string({ error: "expected the URL or path of the config's JSON Schema" }).optional(),
@@ -187,6 +379,7 @@ export const ConfigObjectSchema = z.strictObject(
     severity: z
       .array(SeverityOverrideSchema, { error: "expected a list of severity overrides" })
       .optional(),
+    aws: AwsConfigSchema.optional(),
   },
   { error: "expected a JSON object" },
 );
@@ -195,6 +388,8 @@ export type PgdriftConfig = z.infer<typeof ConfigObjectSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 export type IgnoreRuleConfig = z.infer<typeof IgnoreRuleSchema>;
 export type SeverityOverrideConfig = z.infer<typeof SeverityOverrideSchema>;
+export type AwsConfig = z.infer<typeof AwsConfigSchema>;
+export type AwsEnvironmentConfig = z.infer<typeof AwsEnvironmentConfigSchema>;
 
 /** Keys each strict object accepts, for "did you mean" hints on unknown keys. */
 export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
@@ -203,4 +398,5 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   environments: Object.keys(EnvironmentConfigBase.shape),
   ignore: Object.keys(IgnoreRuleSchema.shape),
   severity: Object.keys(SeverityOverrideSchema.shape),
+  aws: Object.keys(AwsConfigSchema.shape),
 };

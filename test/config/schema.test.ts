@@ -81,7 +81,7 @@ describe("parseConfig", () => {
     [
       "an unknown nested key",
       { environments: [{ ...prod, host: "db" }] },
-      'pgdrift.config.json: unknown key "host" in environments[0] (expected one of: name, url, urlEnv, schemas)',
+      'pgdrift.config.json: unknown key "host" in environments[0] (expected one of: name, url, urlEnv, schemas, aws)',
       "environments[0].host",
     ],
     [
