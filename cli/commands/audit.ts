@@ -157,7 +157,9 @@ function auditTargets(
   const targets = new Map<string, AuditTarget>();
   for (const entry of config?.environments ?? []) {
     const schemas = entry.schemas ?? config?.schemas;
-    // The config schema guarantees exactly one of url and urlEnv.
+    // Without url and urlEnv (the config allows that only with an aws block), the environment
+    // is audited on AWS only, unless an --env flag below gives its URL.
+    if (entry.url === undefined && entry.urlEnv === undefined) continue;
     const url = entry.url ?? (entry.urlEnv === undefined ? undefined : env[entry.urlEnv]);
     targets.set(
       entry.name,
@@ -215,9 +217,16 @@ export async function auditCommand(
   const failOn: FailOn = failOnFromFlag ?? config?.failOn ?? "info";
 
   const targets = auditTargets(config, flagEnvs, process.env);
+  const awsOnly = (config?.environments ?? [])
+    .filter((entry) => entry.url === undefined && entry.urlEnv === undefined)
+    .map((entry) => entry.name)
+    .filter((name) => !targets.some((target) => target.name === name));
+  if (awsOnly.length > 0) {
+    log(`not audited from here (no url or urlEnv, AWS only): ${awsOnly.join(", ")}`);
+  }
   if (targets.length === 0) {
     throw new CliError(
-      "no environments to audit: pass --env NAME=URL, or list environments in pgdrift.config.json",
+      "no environments to audit: pass --env NAME=URL, or give environments a url or urlEnv in pgdrift.config.json",
     );
   }
   const baseline = await loadBaseline(stringValue(args, "baseline"), config, configPath, log, deps);

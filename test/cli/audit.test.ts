@@ -200,6 +200,30 @@ describe("pgdrift audit", () => {
     expect(fixed.stdout).toMatch(/^prod {2}CLEAN/m);
   });
 
+  it("leaves environments configured for AWS only to AWS, unless --env names them", async () => {
+    const configDir = tempDir();
+    const awsOnly = {
+      name: "prod",
+      aws: {
+        host: "db.example.com",
+        database: "shop",
+        secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pgdrift-prod-AbCdEf",
+      },
+    };
+    writeFileSync(
+      join(configDir, "pgdrift.config.json"),
+      JSON.stringify({ baseline, environments: [awsOnly] }),
+    );
+    const none = await runCli(["audit"], { cwd: configDir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("not audited from here (no url or urlEnv, AWS only): prod");
+    expect(none.stderr).toMatch(/^pgdrift: no environments to audit/m);
+
+    const named = await runCli(["audit", "--env", `prod=${head.url}`], { cwd: configDir });
+    expect(named.code).toBe(0);
+    expect(named.stdout).toMatch(/^prod {2}CLEAN/m);
+  });
+
   it("names an invalid config file and key", async () => {
     const configDir = tempDir();
     writeFileSync(
