@@ -32,8 +32,16 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  for (const key in ra) if (!sameValue(ra[key], rb[key])) return false;
-  for (const key in rb) if (!(key in ra) && !sameValue(undefined, rb[key])) return false;
+  const ka = Object.keys(ra);
+  const kb = Object.keys(rb);
+  // Objects of one kind usually have the same keys in the same order: one pass settles them.
+  let sameKeys = ka.length === kb.length;
+  for (let i = 0; sameKeys && i < ka.length; i++) sameKeys = ka[i] === kb[i];
+  for (const key of ka) if (!sameValue(ra[key], rb[key])) return false;
+  if (!sameKeys) {
+    for (const key of kb)
+      if (!Object.hasOwn(ra, key) && !sameValue(undefined, rb[key])) return false;
+  }
   return true;
 }
 

@@ -64,23 +64,32 @@ interface Split {
   readonly both: Array<readonly [string, unknown, unknown]>;
 }
 
-/** One pass per kind and side: which objects are on both sides and which on one only. */
+/** Which objects of one kind are on both sides and which on one only. */
+function splitKind(
+  base: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, unknown>>,
+): Split {
+  const result: Split = { onlyBaseline: new Map(), onlyActual: new Map(), both: [] };
+  for (const identity of Object.keys(base)) {
+    const other = env[identity];
+    if (other !== undefined && Object.hasOwn(env, identity)) {
+      result.both.push([identity, base[identity], other]);
+    } else result.onlyBaseline.set(identity, base[identity]);
+  }
+  for (const identity of Object.keys(env)) {
+    if (!Object.hasOwn(base, identity)) result.onlyActual.set(identity, env[identity]);
+  }
+  return result;
+}
+
+/** One pass per kind: which objects are on both sides and which on one only. */
 function split(baseline: SnapshotObjects, actual: SnapshotObjects): Record<SnapshotKind, Split> {
   const out = {} as Record<SnapshotKind, Split>;
   for (const kind of Object.keys(baseline) as SnapshotKind[]) {
-    const base = baseline[kind] as Readonly<Record<string, unknown>>;
-    const env = (actual[kind] ?? {}) as Readonly<Record<string, unknown>>;
-    const result: Split = { onlyBaseline: new Map(), onlyActual: new Map(), both: [] };
-    for (const identity of Object.keys(base)) {
-      const other = env[identity];
-      if (other !== undefined && Object.hasOwn(env, identity)) {
-        result.both.push([identity, base[identity], other]);
-      } else result.onlyBaseline.set(identity, base[identity]);
-    }
-    for (const identity of Object.keys(env)) {
-      if (!Object.hasOwn(base, identity)) result.onlyActual.set(identity, env[identity]);
-    }
-    out[kind] = result;
+    out[kind] = splitKind(
+      baseline[kind] as Readonly<Record<string, unknown>>,
+      (actual[kind] ?? {}) as Readonly<Record<string, unknown>>,
+    );
   }
   return out;
 }

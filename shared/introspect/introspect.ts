@@ -38,6 +38,12 @@ SELECT pg_catalog.current_setting('server_version') AS server_version,
        pg_catalog.current_setting('server_version_num') AS server_version_num,
        pg_catalog.current_database() AS database`;
 
+function sortedByIdentity<T>(record: Record<string, T>): Record<string, T> {
+  const sorted: Record<string, T> = {};
+  for (const identity of Object.keys(record).sort()) sorted[identity] = record[identity] as T;
+  return sorted;
+}
+
 /** `17.6 (Debian 17.6-1)` → `17.6` */
 function shortVersion(version: string): string {
   return version.split(" ")[0] ?? version;
@@ -80,13 +86,14 @@ export async function introspect(
       if (!constraints.backingIndexes.has(oid)) index[resolved.row.identity] = mapIndex(resolved);
     }
     return {
+      // Sorted by identity, as snapshot files are: canonical as built, and cheap to compare.
       objects: {
-        schema: schemaObjects,
-        extension,
-        table: tables.tables,
-        column: columns.columns,
-        constraint: constraints.constraints,
-        index,
+        schema: sortedByIdentity(schemaObjects),
+        extension: sortedByIdentity(extension),
+        table: sortedByIdentity(tables.tables),
+        column: sortedByIdentity(columns.columns),
+        constraint: sortedByIdentity(constraints.constraints),
+        index: sortedByIdentity(index),
       },
       serverVersion: shortVersion(server.server_version),
       serverVersionNum: versionNum,
