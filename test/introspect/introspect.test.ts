@@ -136,7 +136,8 @@ describe("introspect", () => {
   it("numbers column positions among live columns, leaving no gap for a dropped one", () => {
     const positions = Object.values(objects.column)
       .filter((c) => c.table === "public.users")
-      .map((c) => [c.name, c.position]);
+      .map((c) => [c.name, c.position])
+      .sort((a, b) => Number(a[1]) - Number(b[1]));
     expect(positions).toEqual([
       ["id", 1],
       ["email", 2],
