@@ -6,6 +6,7 @@ import {
   passwordOfUrl,
   targetFromUrl,
 } from "../shared/introspect/connection-errors.ts";
+import { openSession } from "../shared/introspect/open-session.ts";
 import type { AuditConnection } from "../shared/report/audit.ts";
 import { CliError } from "./errors.ts";
 
@@ -46,25 +47,5 @@ export function databaseTarget(url: string, where: string): DatabaseTarget {
 export async function openConnection(
   url: string,
 ): Promise<AuditConnection & { client: pg.Client }> {
-  const { default: pgModule } = await import("pg");
-  const client = new pgModule.Client({
-    connectionString: url,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    application_name: "pgdrift",
-  });
-  // A server that goes away between queries emits 'error' on the client; without a listener
-  // that would end the process. The failing query reports it instead.
-  client.on("error", () => undefined);
-  const started = Date.now();
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    const code = (error as { code?: unknown }).code;
-    if (code === undefined && Date.now() - started >= CONNECT_TIMEOUT_MS - 100) {
-      throw Object.assign(new Error("connection timeout"), { code: "ETIMEDOUT", cause: error });
-    }
-    throw error;
-  }
-  return { client, close: () => client.end() };
+  return openSession({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
 }

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { openSession } from "../introspect/open-session.ts";
 import type { AuditConnection } from "../report/audit.ts";
 import type { DatabaseLogin } from "./credentials.ts";
 import type { RdsTlsOptions } from "./tls.ts";
@@ -31,7 +32,7 @@ function sslOptions(tls: RdsTlsOptions | false): pg.ClientConfig["ssl"] {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<AuditConnection> {
   const { login } = options;
   const timeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-  const client = new pg.Client({
+  return openSession({
     host: login.host,
     port: login.port,
     database: login.database,
@@ -39,20 +40,5 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<AuditC
     password: login.password,
     ssl: sslOptions(options.tls),
     connectionTimeoutMillis: timeoutMs,
-    application_name: "pgdrift",
   });
-  // A server going away between queries emits 'error'; the failing query reports it instead.
-  client.on("error", () => undefined);
-  const started = Date.now();
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    const code = (error as { code?: unknown }).code;
-    if (code === undefined && Date.now() - started >= timeoutMs - 100) {
-      throw Object.assign(new Error("connection timeout"), { code: "ETIMEDOUT", cause: error });
-    }
-    throw error;
-  }
-  return { client, close: () => client.end() };
 }
