@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
-import { canonicalize, sha256Hex } from "./canonical.ts";
+import { canonicalize } from "./canonical.ts";
 import {
   OBJECT_KINDS,
   SNAPSHOT_FORMAT,
@@ -35,8 +36,39 @@ function canonicalObjects(objects: SnapshotObjects): SnapshotObjects {
   return sorted;
 }
 
+/**
+ * The canonical objects encoded once, as `"identity":{…}` JSON entries per kind: the digest
+ * hashes them and the file writes them, so a large snapshot is stringified only once.
+ */
+type EncodedObjects = ReadonlyArray<readonly [kind: string, entries: readonly string[]]>;
+const encodedForms = new WeakMap<object, EncodedObjects>();
+
+function encodeObjects(objects: SnapshotObjects): EncodedObjects {
+  const canonical = canonicalObjects(objects);
+  let encoded = encodedForms.get(canonical);
+  if (encoded === undefined) {
+    encoded = Object.entries(canonical).map(([kind, record]) => {
+      const entries = Object.entries(record as Record<string, unknown>).map(
+        ([identity, object]) => `${JSON.stringify(identity)}:${JSON.stringify(object)}`,
+      );
+      return [kind, entries] as const;
+    });
+    encodedForms.set(canonical, encoded);
+  }
+  return encoded;
+}
+
+/** `sha256:` + the SHA-256 of the compact canonical JSON of the objects. */
 export function digestObjects(objects: SnapshotObjects): string {
-  return `sha256:${sha256Hex(JSON.stringify(canonicalObjects(objects)))}`;
+  const hash = createHash("sha256");
+  hash.update("{");
+  encodeObjects(objects).forEach(([kind, entries], i) => {
+    hash.update(`${i > 0 ? "," : ""}${JSON.stringify(kind)}:{`);
+    hash.update(entries.join(","));
+    hash.update("}");
+  });
+  hash.update("}");
+  return `sha256:${hash.digest("hex")}`;
 }
 
 export function createSnapshot(input: {
@@ -56,18 +88,31 @@ export function createSnapshot(input: {
   };
 }
 
-/** The file form: canonical (sorted keys), indented, newline-terminated. */
+function indented(value: unknown, depth: number): string {
+  return JSON.stringify(canonicalize(value), null, 2).replaceAll("\n", `\n${"  ".repeat(depth)}`);
+}
+
+/**
+ * The file form: canonical JSON (sorted keys), indented, with one object per line — compact
+ * to write and read, and a change to an object is a change to its line.
+ */
 export function serializeSnapshot(snapshot: Snapshot): string {
-  // Keys in sorted order; the (large) objects are sorted once, not again for every write.
-  const file = {
-    createdAt: snapshot.createdAt,
-    digest: snapshot.digest,
-    format: snapshot.format,
-    objects: canonicalObjects(snapshot.objects),
-    scope: canonicalize(snapshot.scope),
-    source: canonicalize(snapshot.source),
-  };
-  return `${JSON.stringify(file, null, 2)}\n`;
+  const kinds = encodeObjects(snapshot.objects).map(([kind, entries]) =>
+    entries.length === 0
+      ? `    ${JSON.stringify(kind)}: {}`
+      : `    ${JSON.stringify(kind)}: {\n      ${entries.join(",\n      ")}\n    }`,
+  );
+  return [
+    "{",
+    `  "createdAt": ${JSON.stringify(snapshot.createdAt)},`,
+    `  "digest": ${JSON.stringify(snapshot.digest)},`,
+    `  "format": ${JSON.stringify(snapshot.format)},`,
+    `  "objects": {\n${kinds.join(",\n")}\n  },`,
+    `  "scope": ${indented(snapshot.scope, 1)},`,
+    `  "source": ${indented(snapshot.source, 1)}`,
+    "}",
+    "",
+  ].join("\n");
 }
 
 const migrationRecord = z.object({ file: z.string(), version: z.string(), checksum: z.string() });
