@@ -41,8 +41,10 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
   if (typeof value === "string") {
-    const shown = value.length > 60 ? `${value.slice(0, 57)}…` : value;
-    return JSON.stringify(redactUrls(shown));
+    // A value that may carry credentials is never echoed, not even in part.
+    if (/:\/\/[^\s]*@|password/i.test(value)) return "a value with credentials (not shown)";
+    const redacted = redactUrls(value);
+    return JSON.stringify(redacted.length > 60 ? `${redacted.slice(0, 57)}…` : redacted);
   }
   return String(value);
 }

@@ -85,8 +85,9 @@ function hostPort(target: ConnectionTarget): string {
 
 /** Removes credentials from text: `postgres://user:secret@` URLs and any listed secret. */
 export function scrubSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/(postgres(?:ql)?:\/\/)[^\s/@]*@/gi, "$1…@");
-  out = out.replace(/(password=)[^\s&]+/gi, "$1…");
+  // Also a mistyped `postgres:/user:secret@host` (one slash) keeps its credentials hidden.
+  let out = text.replace(/(postgres(?:ql)?:\/*)[^\s/@]*@/gi, "$1…@");
+  out = out.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'?|"[^"]*"?|[^\s&]+)/gi, "$1…");
   for (const secret of secrets) {
     if (secret.length >= 3) out = out.split(secret).join("…");
   }

@@ -22,6 +22,15 @@ function errorOf(config: unknown): ConfigError {
 const prod = { name: "prod", urlEnv: "PROD_DATABASE_URL" };
 
 describe("parseConfig", () => {
+  it("never echoes a value that carries credentials, not even in part", () => {
+    const password = "Xk9pQ2mR7vL4nT8wZ3yB6cF1hJ5sD0gA2e";
+    const error = errorOf({
+      environments: [{ name: "prod", urlEnv: `postgresql://audit_reader:${password}@prod-db/app` }],
+    });
+    expect(error.message).toContain("a value with credentials (not shown)");
+    expect(error.message).not.toContain(password.slice(0, 8));
+  });
+
   it("accepts a complete config and keeps every field", () => {
     const input = {
       $schema: "./node_modules/pgdrift/config.schema.json",
@@ -111,7 +120,7 @@ describe("parseConfig", () => {
     [
       "a URL given as urlEnv, password hidden",
       { environments: [{ name: "prod", urlEnv: "postgres://app:s3cret@db/app" }] },
-      `pgdrift.config.json: environments[0].urlEnv: expected the name of an environment variable (letters, digits and '_', not starting with a digit), got "postgres://app:***@db/app"`,
+      `pgdrift.config.json: environments[0].urlEnv: expected the name of an environment variable (letters, digits and '_', not starting with a digit), got a value with credentials (not shown)`,
       "environments[0].urlEnv",
     ],
     [

@@ -70,6 +70,14 @@ describe("scrubSecrets", () => {
       "see postgres://…@db/x and …",
     );
   });
+
+  it("hides credentials of a mistyped URL and quoted passwords, whole", () => {
+    expect(scrubSecrets("file postgres:/app:S3cret@db/app not found")).toBe(
+      "file postgres:/…@db/app not found",
+    );
+    expect(scrubSecrets("host=h password='a b c' user=u")).toBe("host=h password=… user=u");
+    expect(scrubSecrets('password = "q w" x')).toBe("password = … x");
+  });
 });
 
 describe("describeConnectionError", () => {
