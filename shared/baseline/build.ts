@@ -64,6 +64,17 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
     });
   }
 
+  // A schema list that names a schema the migrations never create would compare nothing
+  // for it, and every environment would look clean there: refuse it.
+  const created = new Set(Object.values(introspected.objects.schema).map((s) => s.name));
+  const unknown = (schemas ?? []).filter((schema) => !created.has(schema));
+  if (unknown.length > 0) {
+    throw new EngineError(
+      "schema_not_created",
+      `the schema list names ${unknown.map((s) => `"${s}"`).join(", ")}, which the migrations in ${options.migrationsDir} do not create: check --schemas or schemas in pgdrift.config.json`,
+    );
+  }
+
   return createSnapshot({
     createdAt: options.createdAt,
     source: {

@@ -3,7 +3,7 @@ import { type ConnectionTarget, describeConnectionError } from "../introspect/co
 import { introspect } from "../introspect/introspect.ts";
 import type { Queryable } from "../introspect/queryable.ts";
 import { digestOf } from "../snapshot/canonical.ts";
-import type { Snapshot } from "../snapshot/model.ts";
+import type { Snapshot, SnapshotObjects } from "../snapshot/model.ts";
 import { comparedEnvironment, failedEnvironment } from "./build.ts";
 import type { EnvironmentReport, IgnoredFinding } from "./model.ts";
 
@@ -63,6 +63,18 @@ function describeExpiredRule(rule: unknown): string {
   return String(rule);
 }
 
+/** Schemas of the scope found on neither side: a typo that would otherwise compare nothing. */
+function schemasInNeither(
+  scope: readonly string[] | null | undefined,
+  baseline: SnapshotObjects,
+  actual: SnapshotObjects,
+): string[] {
+  const present = new Set(
+    [...Object.values(baseline.schema), ...Object.values(actual.schema)].map((s) => s.name),
+  );
+  return (scope ?? []).filter((schema) => !present.has(schema));
+}
+
 /**
  * Audits one environment: connect, introspect in one read-only session, diff against the
  * baseline, close. Any failure becomes an `error` entry with a code and a one-line message;
@@ -85,6 +97,17 @@ export async function auditEnvironment(
         : {}),
     });
     serverVersion = result.serverVersion;
+    const absent = schemasInNeither(schemas, baseline.objects, result.objects);
+    if (absent.length > 0) {
+      return failedEnvironment({
+        name,
+        serverVersion,
+        error: {
+          code: "schema_not_found",
+          message: `${name}: the schema list names ${absent.map((s) => `"${s}"`).join(", ")}, which exists neither in the baseline nor in the environment, so nothing there was compared: check the schema list`,
+        },
+      });
+    }
     const notes = versionNotes(baseline.source.serverVersionNum, result.serverVersionNum);
     const diff = diffSnapshots(baseline.objects, result.objects, {
       ...options.diffOptions,

@@ -1,4 +1,5 @@
-import { type Finding, SEVERITIES } from "../diff/finding.ts";
+import { FINDING_KINDS, type Finding, SEVERITIES } from "../diff/finding.ts";
+import { OBJECT_KINDS } from "../snapshot/model.ts";
 import type { EnvironmentReport, ReportBaseline, SeverityCounts } from "./model.ts";
 
 /** Words and short phrases shared by the text and markdown renderers. */
@@ -168,4 +169,15 @@ export function errorText(env: EnvironmentReport): string {
   const message = env.error?.message ?? "could not be audited";
   const prefix = `${env.name}: `;
   return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
+/**
+ * Which kinds of objects an audit compares, and which it does not yet: a clean result speaks
+ * only for the first list, so reports say so.
+ */
+export function coverageLine(): string {
+  const compared = new Set<string>(OBJECT_KINDS);
+  const notYet = FINDING_KINDS.filter((kind) => !compared.has(kind));
+  const line = `compared: ${OBJECT_KINDS.join(", ")}`;
+  return notYet.length > 0 ? `${line} · not compared yet: ${notYet.join(", ")}` : line;
 }

@@ -1,5 +1,6 @@
 import { type Finding, SEVERITIES } from "../diff/finding.ts";
 import {
+  coverageLine,
   describeBaselineSource,
   describeObject,
   errorText,
@@ -118,6 +119,8 @@ export function renderMarkdown(report: Report): string {
     title,
     "",
     `Baseline ${cell(describeBaselineSource(base))} · ${code(shortDigest(base.digest))} · PostgreSQL ${base.source.serverVersion}`,
+    "",
+    `<sub>${coverageLine()}</sub>`,
     "",
     ...overviewTable(report),
     "",

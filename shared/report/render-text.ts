@@ -1,6 +1,7 @@
 import { type Finding, SEVERITIES, type Severity } from "../diff/finding.ts";
 import {
   CHANGE_MARKERS,
+  coverageLine,
   describeBaselineSource,
   errorText,
   findingDetail,
@@ -116,6 +117,7 @@ export function renderText(report: Report, options: TextOptions = {}): string {
   const version = `PostgreSQL ${base.source.serverVersion}`;
   const lines = [
     `${paint("pgdrift", "bold")} · baseline ${describeBaselineSource(base)} · ${shortDigest(base.digest)} · ${version}`,
+    paint(coverageLine(), "dim"),
     "",
   ];
   for (const env of report.environments) {

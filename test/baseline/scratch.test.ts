@@ -93,6 +93,23 @@ describe("server scratch database (--scratch-url)", () => {
     expect(liveScratchCount()).toBe(before);
   });
 
+  it("refuses a schema list naming a schema the migrations do not create", async () => {
+    const messages: string[] = [];
+    const error = await buildBaseline({
+      migrationsDir: join(FIXTURES, "basic"),
+      scratch: { kind: "server", url: adminUrl() },
+      schemas: ["app", "ap"],
+      createdAt: "2025-01-01T00:00:00.000Z",
+      log: (m) => messages.push(m),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as { code?: string }).code).toBe("schema_not_created");
+    expect((error as Error).message).toMatch(/^the schema list names "ap", which the migrations/);
+    expect(await databaseExists(scratchNameIn(messages))).toBe(false);
+  });
+
   it("builds a baseline, scoped to the schemas asked for, and cleans up", async () => {
     const messages: string[] = [];
     const snapshot = await buildBaseline({

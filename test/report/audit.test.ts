@@ -77,6 +77,21 @@ describe("auditEnvironment", () => {
     expect(closed).toEqual([head.url]);
   });
 
+  it("reports an error, not clean, when a listed schema exists on neither side", async () => {
+    const env = await auditEnvironment({
+      name: "head",
+      connect: connectTo(head.url),
+      baseline,
+      schemas: ["public", "pubilc"],
+      diffOptions: {},
+      now,
+    });
+    expect(env.status).toBe("error");
+    expect(env.error?.code).toBe("schema_not_found");
+    expect(env.error?.message).toContain('"pubilc"');
+    expect(env.findings).toEqual([]);
+  });
+
   it("reports the production drift with severities", async () => {
     const env = await auditEnvironment({
       name: "production",

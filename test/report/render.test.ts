@@ -29,6 +29,12 @@ describe("renderText", () => {
     );
   });
 
+  it("says which kinds were compared and which are not yet, so clean is not overstated", () => {
+    expect(lines[1]).toBe(
+      "compared: schema, extension, table, column, constraint, index · not compared yet: view, materialized_view, sequence, function, procedure, trigger, type, domain, policy, migration",
+    );
+  });
+
   it("gives each environment a status line with its counts", () => {
     expect(lines).toContain("production  DRIFT  4 findings: 3 critical, 1 high · PostgreSQL 16.4");
     expect(lines).toContain("staging  DRIFT  1 finding: 1 medium · PostgreSQL 17.6");
