@@ -7,10 +7,9 @@ import type { TablesRead } from "./tables.sql.ts";
 
 /**
  * Columns of the tables in scope (the table reader decides which tables are; rows of other
- * relations are dropped when joined in memory). Partitions' columns are read only for their
- * names (index keys refer to them); they are not listed, since they are the parent's and a
- * partition created on its own and attached later may hold them in another order.
- * Defaults and generation expressions are the only deparsed values.
+ * relations are dropped when joined in memory). Partitions' columns are listed with the
+ * parent's positions (see readColumns). Defaults and generation expressions are the only
+ * deparsed values.
  */
 const COLUMNS_SQL = /* SQL */ `
 SELECT a.attrelid::int8::text AS relid,
@@ -23,7 +22,7 @@ SELECT a.attrelid::int8::text AS relid,
        a.attgenerated,                     -- '' none, 's' stored
        -- A default cannot reference a column, so it is deparsed without its table (relid 0):
        -- that opens no relation and so waits on no lock. Generation expressions need it.
-       CASE WHEN a.atthasdef AND NOT c.relispartition THEN pg_catalog.pg_get_expr(ad.adbin,
+       CASE WHEN a.atthasdef THEN pg_catalog.pg_get_expr(ad.adbin,
          CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END) END AS expression,
        a.attcollation::int8::text AS attcollation,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN a.attcollation::int8::text END AS collation_oid,
@@ -95,8 +94,11 @@ export async function readColumns(
   const rows = await catalogQuery<ColumnRow>(db, "columns", COLUMNS_SQL, [schemas]);
   const columns: Record<string, ColumnObject> = {};
   const names: ColumnNames = new Map();
+  const partitionRows: Array<{ row: ColumnRow; table: string }> = [];
   let relid = "";
   let position = 0;
+  const collationOf = (row: ColumnRow) =>
+    row.collation_oid === null ? null : (lookups.collations.get(row.collation_oid)?.name ?? null);
   for (const row of rows) {
     const table = tables.identities.get(row.relid);
     if (table === undefined) continue;
@@ -104,14 +106,32 @@ export async function readColumns(
       name: row.quoted_name,
       collation: row.attcollation,
     });
-    if (tables.partitions.has(row.relid)) continue;
+    if (tables.partitions.has(row.relid)) {
+      partitionRows.push({ row, table });
+      continue;
+    }
     // Rows come ordered by table and attnum: the position is the rank among live columns,
     // so dropped columns leave no gap.
     position = row.relid === relid ? position + 1 : 1;
     relid = row.relid;
-    const collation =
-      row.collation_oid === null ? null : (lookups.collations.get(row.collation_oid)?.name ?? null);
-    columns[`${table}.${row.quoted_name}`] = mapColumn(row, table, position, collation);
+    columns[`${table}.${row.quoted_name}`] = mapColumn(row, table, position, collationOf(row));
+  }
+  // A partition's columns are its parent's, but a partition may still have its own default,
+  // NOT NULL, comment or grants. Their order is the parent's (a partition created on its own
+  // and attached later may hold them in another order), so they take the parent's position.
+  const rootOf = (table: string): string => {
+    let current = table;
+    for (let depth = 0; depth < 100; depth++) {
+      const parent = tables.tables[current]?.partition_of;
+      if (!parent) break;
+      current = parent;
+    }
+    return current;
+  };
+  for (const { row, table } of partitionRows) {
+    const inRoot = columns[`${rootOf(table)}.${row.quoted_name}`];
+    const at = inRoot?.position ?? row.attnum;
+    columns[`${table}.${row.quoted_name}`] = mapColumn(row, table, at, collationOf(row));
   }
   return { columns, names };
 }

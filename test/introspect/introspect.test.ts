@@ -148,10 +148,13 @@ describe("introspect", () => {
     ]);
   });
 
-  it("does not list the columns of partitions (they are the parent's)", () => {
-    expect(Object.keys(objects.column).filter((k) => k.startsWith("billing.events_2024."))).toEqual(
-      [],
-    );
+  it("lists partitions' columns with their parent's positions", () => {
+    expect(objects.column["billing.events_2024.at"]).toMatchObject({
+      table: "billing.events_2024",
+      type: "date",
+      nullable: false,
+      position: objects.column["billing.events.at"]?.position,
+    });
   });
 
   it("quotes identities as quote_ident would", () => {
