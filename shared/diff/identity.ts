@@ -39,8 +39,9 @@ export function firstPart(identity: string): string {
 }
 
 /**
- * Keywords `quote_ident` quotes: every PostgreSQL keyword that is not unreserved (reserved,
- * type/function-name and column-name keywords).
+ * Keywords `quote_ident` quotes: every PostgreSQL 17 keyword that is not unreserved (reserved,
+ * type/function-name and column-name keywords), as
+ * `SELECT word FROM pg_get_keywords() WHERE catcode <> 'U'` lists them on PostgreSQL 17.
  */
 const QUOTED_KEYWORDS = new Set(
   `all analyse analyze and any array as asc asymmetric authorization between bigint binary bit
@@ -60,9 +61,13 @@ const QUOTED_KEYWORDS = new Set(
   xmltable`.split(/\s+/),
 );
 
-/** Quotes a name as `quote_ident` would. */
+/**
+ * Quotes a name as `quote_ident` would: left bare only when it is lower-case ASCII letters,
+ * digits and underscores starting with a letter or underscore (so `$` is quoted, though the
+ * parser would take it unquoted) and is not a keyword in QUOTED_KEYWORDS.
+ */
 export function quoteIdent(name: string): string {
-  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !QUOTED_KEYWORDS.has(name)) return name;
+  if (/^[a-z_][a-z0-9_]*$/.test(name) && !QUOTED_KEYWORDS.has(name)) return name;
   return `"${name.replaceAll('"', '""')}"`;
 }
 

@@ -30,7 +30,7 @@ export interface IgnoreOutcome {
 }
 
 const HISTORY_REASON =
-  "migration tool's history table (read by the migration history check, not compared as schema)";
+  "migration tool's history table: the tool creates it, not the migrations, so it is expected where the baseline lacks it";
 
 /** Tables migration tools keep their history in, whatever schema they are in. */
 export const MIGRATION_HISTORY_TABLES = [
@@ -44,13 +44,18 @@ export const MIGRATION_HISTORY_TABLES = [
   "__drizzle_migrations",
 ] as const;
 
-/** Applied unless `builtinIgnores: false`: the migration tools' history tables and what hangs off them. */
+/**
+ * Applied unless `builtinIgnores: false`: a migration tool's history table (and what hangs
+ * off it) that the environment has and the baseline lacks. Only `unexpected` findings: the
+ * tool creates the table, so its presence is expected, but a history table that is missing
+ * or changed is drift like any other (nothing else reads these tables yet).
+ */
 export const BUILTIN_IGNORE_RULES: readonly IgnoreRule[] = MIGRATION_HISTORY_TABLES.flatMap(
   (name): IgnoreRule[] => [
-    { kind: "table", object: `*.${name}`, reason: HISTORY_REASON },
-    { kind: "column", object: `*.${name}.*`, reason: HISTORY_REASON },
-    { kind: "constraint", object: `*.${name}.*`, reason: HISTORY_REASON },
-    { kind: "index", table: `*.${name}`, reason: HISTORY_REASON },
+    { kind: "table", object: `*.${name}`, change: "unexpected", reason: HISTORY_REASON },
+    { kind: "column", object: `*.${name}.*`, change: "unexpected", reason: HISTORY_REASON },
+    { kind: "constraint", object: `*.${name}.*`, change: "unexpected", reason: HISTORY_REASON },
+    { kind: "index", table: `*.${name}`, change: "unexpected", reason: HISTORY_REASON },
   ],
 );
 

@@ -13,25 +13,39 @@ function shape(object: object): string {
   return canonicalJson({ ...object, name: null });
 }
 
+/** What two objects are compared by; fields that compare as sets are sorted here. */
+export type Comparable<T> = (object: T) => object;
+
 /**
  * Pairs objects missing under one name with unexpected ones whose every field but the name
  * is equal (the table included): a rename, not a drop plus a create. Walks the missing
  * objects in the order given (sorted by identity) and takes the first unused match, so
- * the pairing is deterministic and each object is used once.
+ * the pairing is deterministic and each object is used once. `comparable` maps an object to
+ * what is compared (by default the object itself), e.g. to sort fields compared as sets.
  */
 export function pairRenames<T extends { readonly name: string }>(
   missing: ReadonlyArray<Entry<T>>,
   unexpected: ReadonlyArray<Entry<T>>,
+  comparable: Comparable<T> = (object) => object,
 ): Renames<T> {
-  const shapes = unexpected.map(([, object]) => shape(object));
+  if (missing.length === 0 || unexpected.length === 0) {
+    return { pairs: [], missing, unexpected };
+  }
+  // Unexpected objects by shape, in the order given: each missing object takes the first unused.
+  const byShape = new Map<string, number[]>();
+  unexpected.forEach(([, object], i) => {
+    const key = shape(comparable(object));
+    const queue = byShape.get(key);
+    if (queue === undefined) byShape.set(key, [i]);
+    else queue.push(i);
+  });
   const used = new Set<number>();
   const pairs: Array<{ baseline: Entry<T>; actual: Entry<T> }> = [];
   const stillMissing: Array<Entry<T>> = [];
   for (const entry of missing) {
-    const wanted = shape(entry[1]);
-    const match = shapes.findIndex((s, i) => !used.has(i) && s === wanted);
-    const other = match >= 0 ? unexpected[match] : undefined;
-    if (other === undefined) {
+    const match = byShape.get(shape(comparable(entry[1])))?.shift();
+    const other = match === undefined ? undefined : unexpected[match];
+    if (match === undefined || other === undefined) {
       stillMissing.push(entry);
       continue;
     }

@@ -27,6 +27,22 @@ function isUniqueIndex(finding: DraftFinding): boolean {
   return (finding.actual as IndexObject | null)?.unique !== false;
 }
 
+/**
+ * A changed index `definition` that is the index's storage field alone (its storage
+ * parameters and tablespace, a string or null on each side): a storage option. When the
+ * attribute gathers several fields outside the vocabulary (the table, say), its values are
+ * objects, and it is not.
+ */
+function isIndexStorageChange(finding: DraftFinding): boolean {
+  const storage = (value: unknown) => value === null || typeof value === "string";
+  return (
+    finding.kind === "index" &&
+    finding.attribute === "definition" &&
+    storage(finding.expected) &&
+    storage(finding.actual)
+  );
+}
+
 /** Inserts that do not name an unexpected NOT NULL column without a default fail. */
 export function breaksInserts(column: ColumnObject): boolean {
   return (
@@ -40,7 +56,7 @@ export function breaksInserts(column: ColumnObject): boolean {
 /**
  * The default policy (DESIGN.md), first matching row wins; anything no row names is `info`.
  * critical: queries or data integrity break · high: performance, security or write behaviour
- * changes · medium: objects nobody declared · low: cosmetic.
+ * changes · medium: objects nobody declared · low: cosmetic (and storage options).
  */
 export const DEFAULT_POLICY: readonly PolicyRow[] = [
   { severity: "critical", change: "missing", kinds: ["schema", "extension", "table", "column"] },
@@ -55,7 +71,13 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
   },
 
   { severity: "high", change: "missing", kinds: ["index"] },
-  { severity: "high", change: "changed", kinds: ["index"], exceptAttributes: ["name"] },
+  {
+    severity: "high",
+    change: "changed",
+    kinds: ["index"],
+    exceptAttributes: ["name"],
+    when: (finding) => !isIndexStorageChange(finding),
+  },
   {
     severity: "high",
     change: "changed",
@@ -89,6 +111,13 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
   { severity: "low", change: "changed", attributes: ["comment", "name", "owner"] },
   { severity: "low", change: "changed", kinds: ["column"], attributes: ["position"] },
   { severity: "low", change: "changed", kinds: ["table"], attributes: ["options"] },
+  {
+    severity: "low",
+    change: "changed",
+    kinds: ["index"],
+    attributes: ["definition"],
+    when: isIndexStorageChange,
+  },
 ];
 
 function rowMatches(row: PolicyRow, finding: DraftFinding): boolean {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffSnapshots } from "../../shared/diff/diff.ts";
+import type { ColumnObject } from "../../shared/snapshot/model.ts";
 import { shop, snapshot } from "./builders.ts";
 
 describe("column rule", () => {
@@ -195,5 +196,134 @@ describe("column position", () => {
       actual: 3,
       table: "public.t",
     });
+  });
+});
+
+describe("column rename", () => {
+  const users = (names: string[]) => {
+    const builder = snapshot().schema("public").table("public.users");
+    for (const name of names) builder.column("public.users", name, "text");
+    return builder;
+  };
+
+  it("reports a renamed column as one low name change under the baseline's identity", () => {
+    const baseline = shop()
+      .column("public.users", "last_login", "timestamp with time zone", { comment: "UTC" })
+      .build();
+    const actual = shop()
+      .column("public.users", "last_seen_at", "timestamp with time zone", { comment: "UTC" })
+      .build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      kind: "column",
+      object: "public.users.last_login",
+      change: "changed",
+      attribute: "name",
+      severity: "low",
+      table: "public.users",
+      expected: "last_login",
+      actual: "last_seen_at",
+      message: "column public.users.last_login is named last_seen_at, expected last_login",
+      remediation: "ALTER TABLE public.users RENAME COLUMN last_seen_at TO last_login;",
+      evidence: { actualObject: "public.users.last_seen_at" },
+    });
+  });
+
+  it("writes the names in the remediation as quote_ident does", () => {
+    const baseline = users(["id", "last_login"]).build();
+    const actual = users(["id", '"LastLogin"'])
+      .patch("column", 'public.users."LastLogin"', { name: "LastLogin" })
+      .build();
+
+    const [finding] = diffSnapshots(baseline, actual).findings;
+
+    expect(finding).toMatchObject({ attribute: "name", actual: "LastLogin" });
+    expect(finding?.remediation).toBe(
+      'ALTER TABLE public.users RENAME COLUMN "LastLogin" TO last_login;',
+    );
+  });
+
+  it("reports no position change for the columns around a renamed one", () => {
+    const baseline = users(["a", "b", "c", "d"]).build();
+    const actual = users(["a", "x", "c", "d"]).build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings.map((f) => [f.object, f.change, f.attribute])).toEqual([
+      ["public.users.b", "changed", "name"],
+    ]);
+  });
+
+  it("still reports a column that moved, besides the rename", () => {
+    const baseline = users(["a", "b", "c", "d"]).build();
+    const actual = users(["c", "x", "a", "d"]).build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings.map((f) => [f.object, f.attribute, f.expected, f.actual])).toEqual([
+      ["public.users.a", "position", 1, 3],
+      ["public.users.b", "name", "b", "x"],
+    ]);
+  });
+
+  it("pairs columns whose privileges differ only in order", () => {
+    const baseline = users(["id"])
+      .column("public.users", "email", "text", { privileges: ["a:SELECT", "b:SELECT"] })
+      .build();
+    const actual = users(["id"])
+      .column("public.users", "mail", "text", { privileges: ["b:SELECT", "a:SELECT"] })
+      .build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings.map((f) => [f.object, f.attribute])).toEqual([["public.users.email", "name"]]);
+  });
+
+  it.each<[string, Partial<ColumnObject>]>([
+    ["type", { type: "character varying(100)" }],
+    ["nullable", { nullable: false }],
+    ["default", { default: "''::text" }],
+    ["collation", { collation: '"C"' }],
+    ["comment", { comment: "display name" }],
+    ["privileges", { privileges: ["app:SELECT"] }],
+  ])("does not pair columns whose %s differs", (_, patch) => {
+    const baseline = users(["id", "name"]).build();
+    const actual = users(["id", "full_name"])
+      .patch("column", "public.users.full_name", patch)
+      .build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings.map((f) => [f.object, f.change])).toEqual([
+      ["public.users.name", "missing"],
+      ["public.users.full_name", "unexpected"],
+    ]);
+  });
+
+  it("does not pair a dropped column with one added at another position", () => {
+    const baseline = users(["a", "b", "c"]).build();
+    const actual = users(["a", "c", "x"]).build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings.map((f) => [f.object, f.change])).toEqual([
+      ["public.users.b", "missing"],
+      ["public.users.x", "unexpected"],
+    ]);
+  });
+
+  it("does not pair columns of different tables", () => {
+    const baseline = shop().column("public.users", "note", "text").build();
+    const actual = shop().column("public.orders", "note", "text", { position: 1 }).build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings.map((f) => [f.object, f.change])).toEqual([
+      ["public.users.note", "missing"],
+      ["public.orders.note", "unexpected"],
+    ]);
   });
 });

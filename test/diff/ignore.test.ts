@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { diffSnapshots } from "../../shared/diff/diff.ts";
 import { findingId } from "../../shared/diff/finding.ts";
+import { BUILTIN_IGNORE_RULES } from "../../shared/diff/ignore.ts";
 import { shop } from "./builders.ts";
 
 const NOW = new Date("2025-06-15T12:00:00Z");
@@ -114,5 +115,36 @@ describe("ignore rules", () => {
       "public.schema_migrations_dirty_idx",
     ]);
     expect(off.findings.map((f) => f.object)).toEqual(["ops", "public.flyway_schema_history"]);
+  });
+
+  it("reports a history table the baseline has and the environment lacks, and its changes", () => {
+    const withHistory = shop()
+      .table("public.flyway_schema_history")
+      .column("public.flyway_schema_history", "version", "character varying(50)")
+      .column("public.flyway_schema_history", "checksum", "integer")
+      .build();
+    const withoutHistory = shop().build();
+    const changed = shop()
+      .table("public.flyway_schema_history")
+      .column("public.flyway_schema_history", "version", "character varying(20)")
+      .build();
+
+    const missing = diffSnapshots(withHistory, withoutHistory, { now: NOW });
+    const drifted = diffSnapshots(withHistory, changed, { now: NOW });
+
+    expect(missing.ignored).toEqual([]);
+    expect(missing.findings.map((f) => [f.object, f.change, f.severity])).toEqual([
+      ["public.flyway_schema_history", "missing", "critical"],
+    ]);
+    expect(drifted.ignored).toEqual([]);
+    expect(drifted.findings.map((f) => [f.object, f.change, f.attribute])).toEqual([
+      ["public.flyway_schema_history.checksum", "missing", undefined],
+      ["public.flyway_schema_history.version", "changed", "type"],
+    ]);
+  });
+
+  it("gives each built-in rule the unexpected change only", () => {
+    expect(BUILTIN_IGNORE_RULES.length).toBeGreaterThan(0);
+    for (const rule of BUILTIN_IGNORE_RULES) expect(rule.change).toBe("unexpected");
   });
 });

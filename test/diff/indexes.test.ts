@@ -94,6 +94,42 @@ describe("index rule", () => {
     });
   });
 
+  it("reports changed storage parameters or tablespace as low", () => {
+    const baseline = shop().build();
+    const actual = shop()
+      .patch("index", "public.idx_orders_user_id", { definition: "WITH (fillfactor=70)" })
+      .build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      attribute: "definition",
+      severity: "low",
+      expected: null,
+      actual: "WITH (fillfactor=70)",
+    });
+  });
+
+  it("keeps a definition that gathers several fields high", () => {
+    const baseline = shop().build();
+    const actual = shop()
+      .patch("index", "public.idx_orders_user_id", {
+        table: "public.users",
+        definition: "TABLESPACE fast",
+      })
+      .build();
+
+    const [finding] = diffSnapshots(baseline, actual).findings;
+
+    expect(finding).toMatchObject({
+      attribute: "definition",
+      severity: "high",
+      expected: { definition: null, table: "public.orders" },
+      actual: { definition: "TABLESPACE fast", table: "public.users" },
+    });
+  });
+
   it("reports an invalid index and suggests REINDEX", () => {
     const baseline = shop().build();
     const actual = shop().patch("index", "public.idx_orders_user_id", { valid: false }).build();

@@ -65,6 +65,29 @@ describe("defaultSeverity", () => {
     expect(defaultSeverity(draft(kind, change, attribute))).toBe(severity);
   });
 
+  it("rates a changed index definition low when it is the storage field alone", () => {
+    const changed = (expected: unknown, actual: unknown): DraftFinding => ({
+      ...draft("index", "changed", "definition"),
+      expected,
+      actual,
+    });
+
+    expect(defaultSeverity(changed("WITH (fillfactor=70)", "WITH (fillfactor=90)"))).toBe("low");
+    expect(defaultSeverity(changed(null, "TABLESPACE fast"))).toBe("low");
+    expect(defaultSeverity(changed("WITH (fillfactor=70)", null))).toBe("low");
+    expect(
+      defaultSeverity(
+        changed(
+          { definition: null, table: "public.orders" },
+          { definition: "WITH (fillfactor=70)", table: "public.users" },
+        ),
+      ),
+    ).toBe("high");
+    expect(defaultSeverity(changed({ table: "public.orders" }, { table: "public.users" }))).toBe(
+      "high",
+    );
+  });
+
   it("rates an unexpected index by its uniqueness", () => {
     expect(defaultSeverity(draft("index", "unexpected", undefined, { unique: false }))).toBe(
       "medium",

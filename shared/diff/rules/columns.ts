@@ -3,6 +3,7 @@ import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.t
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { lastPart } from "../identity.ts";
 import { movedColumns, type PlacedColumn } from "../position.ts";
+import { pairRenames } from "../renames.ts";
 import { breaksInserts } from "../severity.ts";
 import { commentStatement, privilegeStatements, statementsOr } from "../sql.ts";
 
@@ -102,6 +103,11 @@ function remediation(
   }
 }
 
+/** What a rename is judged by (all but the name): privileges as a set, since ACL order is not drift. */
+function renameShape(column: ColumnObject): object {
+  return { ...column, privileges: [...new Set(column.privileges)].sort() };
+}
+
 function positionFindings(
   both: ReadonlyArray<readonly [string, ColumnObject, ColumnObject]>,
 ): DraftFinding[] {
@@ -137,7 +143,12 @@ function positionFindings(
 }
 
 export function columnRule(ctx: RuleContext): DraftFinding[] {
-  const { missing, unexpected, both } = ctx.presence("column");
+  const presence = ctx.presence("column");
+  const { pairs, missing, unexpected } = pairRenames(
+    presence.missing,
+    presence.unexpected,
+    renameShape,
+  );
   const tables: Readonly<Record<string, TableObject>> = ctx.actual.table;
   const findings: DraftFinding[] = [];
   for (const [identity, column] of missing) {
@@ -177,7 +188,22 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
           : ""),
     });
   }
-  for (const [identity, base, env] of both) {
+  for (const { baseline, actual } of pairs) {
+    const [identity, column] = baseline;
+    findings.push({
+      kind: "column",
+      object: identity,
+      change: "changed",
+      attribute: "name",
+      table: column.table,
+      expected: column.name,
+      actual: actual[1].name,
+      message: `column ${identity} is named ${actual[1].name}, expected ${column.name}`,
+      remediation: `ALTER TABLE ${column.table} RENAME COLUMN ${lastPart(actual[0])} TO ${lastPart(identity)};`,
+      evidence: { actualObject: actual[0] },
+    });
+  }
+  for (const [identity, base, env] of presence.both) {
     const name = lastPart(identity);
     for (const diff of diffAttributes(base, env, SPEC)) {
       findings.push({
@@ -193,6 +219,8 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
       });
     }
   }
-  findings.push(...positionFindings(both));
+  // Renamed columns are left out: they kept their position (a rename requires it), and a
+  // name finding says all there is to say about them.
+  findings.push(...positionFindings(presence.both));
   return findings;
 }
