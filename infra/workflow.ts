@@ -31,8 +31,14 @@ export const TRANSIENT_LAMBDA_ERRORS = [
   "Lambda.TooManyRequestsException",
 ];
 
-/** Error raised when the execution input names only environments the stack does not audit. */
+/**
+ * Error raised when the execution input names an environment the stack does not audit: a run
+ * never audits fewer environments than were asked for without saying so.
+ */
 export const NO_MATCHING_ENVIRONMENT = "pgdrift.NoMatchingEnvironment";
+
+/** How much of the input's unknown names the failure's cause quotes (a cause holds 32 KiB). */
+export const UNKNOWN_NAMES_MAX_CHARS = 2000;
 
 /** How much of an error's cause an item result keeps (the Map's output must stay small). */
 export const CAUSE_MAX_CHARS = 600;
@@ -68,10 +74,9 @@ export class AuditWorkflow extends Construct {
     });
 
     const noMatch = sfn.Fail.jsonata(this, "NoMatchingEnvironment", {
-      comment: "The input named environments, none of which this stack audits",
+      comment: "The input named an environment this stack does not audit",
       error: NO_MATCHING_ENVIRONMENT,
-      cause:
-        '{% "none of the requested environments is configured here: " & $join($states.input.requested, ", ") %}',
+      cause: `{% ${unknownEnvironmentCause(props.targets.map((t) => t.environment))} %}`,
     });
 
     const audit = tasks.LambdaInvoke.jsonata(this, "AuditEnvironment", {
@@ -108,10 +113,10 @@ export class AuditWorkflow extends Construct {
 
     const definition = prepare.next(
       new sfn.Choice(this, "AnyEnvironment", {
-        comment: "Stop when the requested environments match none configured",
+        comment: "Stop when the input names an environment that is not configured",
         queryLanguage: sfn.QueryLanguage.JSONATA,
       })
-        .when(sfn.Condition.jsonata("{% $count($states.input.targets) = 0 %}"), noMatch)
+        .when(sfn.Condition.jsonata(`{% ${unknownEnvironmentCondition()} %}`), noMatch)
         .otherwise(map.next(summarize)),
     );
 
@@ -189,11 +194,13 @@ function transientRetry(): sfn.RetryProps {
 }
 
 /**
- * Prepare's output: `{ runId, trigger, requestedBy?, startedAt, requested?, targets }`. The
- * configured environments are a JSON literal in the definition; a non-empty `environments`
- * list keeps only those. `environments` and `requestedBy` come from the input, or from its
- * `request` object (the custom event's `detail`, passed whole by the EventBridge rule so that
- * absent fields never break the rule's input template). `[…]` keeps a one-item result a list.
+ * Prepare's output: `{ runId, trigger, requestedBy?, startedAt, requested?, unknown?, targets }`.
+ * The configured environments are a JSON literal in the definition; a non-empty `environments`
+ * list keeps only those, and its names that are not configured are listed in `unknown` (as
+ * strings, once each), which fails the run. `environments` and `requestedBy` come from the
+ * input, or from its `request` object (the custom event's `detail`, passed whole by the
+ * EventBridge rule so that absent fields never break the rule's input template). `[…]` keeps a
+ * one-item result a list.
  */
 export function prepareExpression(targets: AuditWorkflowProps["targets"]): string {
   const literal = JSON.stringify(targets);
@@ -207,15 +214,37 @@ export function prepareExpression(targets: AuditWorkflowProps["targets"]): strin
     "$environments := $exists($in.environments) ? $in.environments : $request.environments;",
     "$requestedBy := $exists($in.requestedBy) ? $in.requestedBy : $request.requestedBy;",
     '$requested := $type($environments) = "array" and $count($environments) > 0 ? $environments;',
+    `$configured := ${literal};`,
+    "$names := [$configured.environment];",
+    "$unknown := [$distinct([$map([$filter($requested, function($r) { $not($r in $names) })], function($r) { $string($r) })])];",
     "{",
     '"runId": $states.context.Execution.Name,',
     '"trigger": $type($in.trigger) = "string" and $length($in.trigger) > 0 ? $in.trigger : "manual",',
     '"requestedBy": $type($requestedBy) = "string" and $length($requestedBy) > 0 ? $requestedBy,',
     '"startedAt": $states.context.Execution.StartTime,',
     '"requested": $requested,',
-    `"targets": [$filter(${literal}, function($t) { $not($exists($requested)) or $t.environment in $requested })]`,
+    '"unknown": $count($unknown) > 0 ? $unknown,',
+    '"targets": [$filter($configured, function($t) { $not($exists($requested)) or $t.environment in $requested })]',
     "}",
     ")",
+  ].join(" ");
+}
+
+/**
+ * The Choice rule that fails the run: an unknown name was requested, or (which Prepare never
+ * yields otherwise) nothing is left to audit.
+ */
+export function unknownEnvironmentCondition(): string {
+  return "$count($states.input.unknown) > 0 or $count($states.input.targets) = 0";
+}
+
+/** The failure's cause: the unknown names (cut to UNKNOWN_NAMES_MAX_CHARS) and the configured. */
+export function unknownEnvironmentCause(configured: readonly string[]): string {
+  const names = JSON.stringify(configured.join(", "));
+  return [
+    '"environments not configured here: "',
+    `& $substring($join($states.input.unknown, ", "), 0, ${UNKNOWN_NAMES_MAX_CHARS})`,
+    `& " (configured: " & ${names} & ")"`,
   ].join(" ");
 }
 

@@ -23,6 +23,7 @@ import { recordEnvironmentInError } from "./metrics.ts";
 import { type LogLike, publishRunNotice } from "./notifier.ts";
 import {
   archiveReport,
+  environmentReportKey,
   isUnavailableBaseline,
   readArchivedReport,
   runReportKey,
@@ -36,8 +37,10 @@ import {
  * `reports/runs/date=YYYY-MM-DD/RUNID.json` and publishes one run summary.
  *
  * An environment is `error` in the run report when its audit said so, when its audit function
- * failed (the Map's catch), when its result is malformed, or when its archived report is
- * missing or unreadable: a run never calls an environment clean that was not compared.
+ * failed (the Map's catch), when its result is malformed, when its result is not this run's
+ * (another run id, or a report key that is not `reports/env=NAME/date=…/RUNID.json` for this
+ * run and environment: that report is then not read), or when its archived report is missing,
+ * unreadable or of another run: a run never calls an environment clean that was not compared.
  */
 
 export interface SummaryDependencies {
@@ -100,17 +103,70 @@ function caughtEntry(caught: CaughtItem): Entry {
   };
 }
 
-async function resultEntry(result: AuditResult, deps: SummaryDependencies): Promise<Entry> {
+/**
+ * Whether `key` is the report key this run's audit of `environment` writes. Any day is
+ * accepted: the audit names it after its own start, which may fall after midnight.
+ */
+function isOwnReportKey(key: string, environment: string, runId: string): boolean {
+  const day = /\/date=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+  if (!day) return false;
+  const date = new Date(`${day}T00:00:00.000Z`);
+  return !Number.isNaN(date.getTime()) && environmentReportKey(environment, runId, date) === key;
+}
+
+/** Why an audit result cannot be this run's record of its environment, if it cannot. */
+function resultMismatch(result: AuditResult, runId: string): EnvironmentError | undefined {
   const name = result.environment;
+  if (result.runId !== runId) {
+    return {
+      code: "result_mismatch",
+      message: oneLine(
+        `${name}: the audit's result is from run ${result.runId}, not this run (${runId}); its report was not read`,
+      ),
+    };
+  }
+  if (result.reportKey !== null && !isOwnReportKey(result.reportKey, name, runId)) {
+    return {
+      code: "result_mismatch",
+      message: oneLine(
+        `${name}: the audit's report key ${result.reportKey} is not this run's report for ${name} (reports/env=${name}/date=YYYY-MM-DD/${runId}.json); it was not read`,
+      ),
+    };
+  }
+  return undefined;
+}
+
+async function resultEntry(
+  result: AuditResult,
+  runId: string,
+  deps: SummaryDependencies,
+): Promise<Entry> {
+  const name = result.environment;
+  const mismatch = resultMismatch(result, runId);
+  if (mismatch) {
+    // Nothing in the result describes this run's audit: reported here, as a failed function is.
+    return { env: failedEnvironment({ name, error: mismatch }), auditFunctionFailed: true };
+  }
   let report: Report | undefined;
   let archived: EnvironmentReport | undefined;
   let readError: EnvironmentError | undefined;
   const reportUri = result.reportKey ? s3Uri(deps.archiveBucket, result.reportKey) : undefined;
   if (result.reportKey) {
     try {
-      report = await readArchivedReport(deps.s3, deps.archiveBucket, result.reportKey);
-      archived = report.environments.find((env) => env.name === name);
-      if (!archived) {
+      const read = await readArchivedReport(deps.s3, deps.archiveBucket, result.reportKey);
+      if (read.runId !== runId) {
+        // Under this run's key, yet another run's report: none of it is used.
+        readError = {
+          code: "report_invalid",
+          message: oneLine(
+            `${name}: the archived report ${reportUri} is of run ${read.runId}, not this run (${runId})`,
+          ),
+        };
+      } else {
+        report = read;
+        archived = report.environments.find((env) => env.name === name);
+      }
+      if (report && !archived) {
         readError = {
           code: "report_invalid",
           message: `${name}: the archived report ${reportUri} has no environment named ${name}`,
@@ -162,7 +218,11 @@ async function resultEntry(result: AuditResult, deps: SummaryDependencies): Prom
   return { ...base, env: archived };
 }
 
-async function entryFor(item: SummarizeItem, deps: SummaryDependencies): Promise<Entry> {
+async function entryFor(
+  item: SummarizeItem,
+  runId: string,
+  deps: SummaryDependencies,
+): Promise<Entry> {
   switch (item.kind) {
     case "caught":
       return caughtEntry(item.caught);
@@ -180,7 +240,7 @@ async function entryFor(item: SummarizeItem, deps: SummaryDependencies): Promise
         auditFunctionFailed: true,
       };
     case "result":
-      return resultEntry(item.result, deps);
+      return resultEntry(item.result, runId, deps);
   }
 }
 
@@ -222,7 +282,7 @@ export async function summarizeAudits(
   const worker = async () => {
     for (let index = next++; index < items.length; index = next++) {
       const item = items[index];
-      if (item) entries[index] = await entryFor(item, deps);
+      if (item) entries[index] = await entryFor(item, event.runId, deps);
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, items.length) }, worker));

@@ -14,7 +14,12 @@ import {
   DISTRIBUTED_MAP_THRESHOLD,
   itemSelectorExpression,
   mapOutputExpression,
+  NO_MATCHING_ENVIRONMENT,
+  prepareExpression,
   TRANSIENT_LAMBDA_ERRORS,
+  UNKNOWN_NAMES_MAX_CHARS,
+  unknownEnvironmentCause,
+  unknownEnvironmentCondition,
 } from "../../infra/workflow.ts";
 import { AuditTargetSchema } from "../../shared/aws/events.ts";
 import {
@@ -34,9 +39,9 @@ const audit = map.ItemProcessor.States.AuditEnvironment;
 const fnArn = (fn: { node: { defaultChild?: unknown } }) =>
   `<${built.stack.getLogicalId(fn.node.defaultChild as never)}.Arn>`;
 
-/** The environments the Prepare state embeds (the JSON literal given to `$filter`). */
+/** The environments the Prepare state embeds (the JSON literal bound to `$configured`). */
 function embeddedTargets(def: CfnJson): unknown {
-  const match = /\$filter\((\[.*\]), function/.exec(def.States.Prepare.Output);
+  const match = /\$configured := (\[.*\]); \$names := /.exec(def.States.Prepare.Output);
   return JSON.parse(match?.[1] ?? "null");
 }
 
@@ -119,19 +124,51 @@ describe("audit state machine", () => {
     }
   });
 
-  it("filters the environments by the input's list and fails when none matches", () => {
+  it("filters the environments by the input's list", () => {
     const prepare: string = definition.States.Prepare.Output;
 
     expect(prepare).toMatch(/^\{% .* %\}$/s);
-    expect(prepare).toContain("$t.environment in $requested");
+    expect(prepare).toBe(`{% ${prepareExpression(auditTargets(ENVIRONMENTS))} %}`);
     expect(prepare).toContain('"runId": $states.context.Execution.Name');
+    expect(prepare).toContain("$names := [$configured.environment];");
+    expect(prepare).toContain(
+      '"targets": [$filter($configured, function($t) { $not($exists($requested)) or $t.environment in $requested })]',
+    );
+  });
+
+  it("lists every requested name that is not configured, once each and as text", () => {
+    const prepare: string = definition.States.Prepare.Output;
+
+    expect(prepare).toContain(
+      "$unknown := [$distinct([$map([$filter($requested, function($r) { $not($r in $names) })], function($r) { $string($r) })])];",
+    );
+    // Only present when there is one: a clean request's output is as before.
+    expect(prepare).toContain('"unknown": $count($unknown) > 0 ? $unknown,');
+  });
+
+  it("fails the run when any requested environment is not configured, naming it", () => {
     expect(definition.States.AnyEnvironment.Choices).toEqual([
-      { Condition: "{% $count($states.input.targets) = 0 %}", Next: "NoMatchingEnvironment" },
+      {
+        Condition: "{% $count($states.input.unknown) > 0 or $count($states.input.targets) = 0 %}",
+        Next: "NoMatchingEnvironment",
+      },
     ]);
-    expect(definition.States.NoMatchingEnvironment).toMatchObject({
+    expect(definition.States.AnyEnvironment.Choices[0].Condition).toBe(
+      `{% ${unknownEnvironmentCondition()} %}`,
+    );
+    expect(definition.States.AnyEnvironment.Default).toBe("AuditEnvironments");
+    expect(definition.States.NoMatchingEnvironment).toEqual({
       Type: "Fail",
-      Error: "pgdrift.NoMatchingEnvironment",
+      Comment: "The input named an environment this stack does not audit",
+      Error: NO_MATCHING_ENVIRONMENT,
+      Cause: `{% "environments not configured here: " & $substring($join($states.input.unknown, ", "), 0, ${UNKNOWN_NAMES_MAX_CHARS}) & " (configured: " & "staging, prod, analytics" & ")" %}`,
     });
+    expect(NO_MATCHING_ENVIRONMENT).toBe("pgdrift.NoMatchingEnvironment");
+  });
+
+  it("quotes the configured names as a JSONata string literal in the cause", () => {
+    expect(unknownEnvironmentCause(["a", "b.c"])).toContain('& "a, b.c" &');
+    expect(unknownEnvironmentCause(["only"])).toContain('& "only" &');
   });
 
   it("runs an inline Map with bounded concurrency (4 by default)", () => {

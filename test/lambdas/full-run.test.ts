@@ -1,4 +1,4 @@
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -156,5 +156,21 @@ describe("a full run: two environments, one drifted and one unreachable", () => 
       `pgdrift run: ERROR (1 of 2 environments in error; critical, ${results[0]?.findingCount} findings)`,
     );
     expect(out.text()).not.toContain(shop.password);
+
+    // Another run handed these results (a mis-wired or stale input) trusts none of them.
+    aws.s3.resetHistory();
+    const otherRun = "nightly-20261126";
+    const other = await summarize({ runId: otherRun, trigger: "schedule", results });
+
+    expect(other.status).toBe("error");
+    expect(aws.s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    const otherPut = aws.s3
+      .commandCalls(PutObjectCommand)
+      .find((call) => call.args[0].input.Key === `reports/runs/date=${DAY}/${otherRun}.json`);
+    const otherReport = JSON.parse(String(otherPut?.args[0].input.Body)) as Report;
+    expect(otherReport.environments.map((env) => [env.name, env.status, env.error?.code])).toEqual([
+      ["production", "error", "result_mismatch"],
+      ["staging", "error", "result_mismatch"],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSummarizeHandler, type SummarizeHandlerOptions } from "../../lambdas/summarize.ts";
@@ -49,21 +49,26 @@ function handlerWith(overrides: Partial<SummarizeHandlerOptions> = {}) {
 }
 
 /** Archives one environment's report the way the audit does, and returns its result. */
-async function archivedAudit(env: EnvironmentReport) {
+async function archivedAudit(
+  env: EnvironmentReport,
+  options: { runId?: string; at?: Date; reportRunId?: string } = {},
+) {
+  const { runId = "run-1", at = NOW } = options;
+  const reportRunId = options.reportRunId ?? runId;
   const base = sampleReport();
   const report = buildReport({
-    runId: "run-1",
+    runId: reportRunId,
     trigger: "schedule",
     startedAt: STARTED,
     finishedAt: "2026-11-25T02:59:30.000Z",
     baseline: base.baseline,
     environments: [env],
   });
-  const key = environmentReportKey(env.name, "run-1", NOW);
+  const key = environmentReportKey(env.name, runId, at);
   await archiveReport(aws.s3Client, ARCHIVE_BUCKET, key, report);
   return {
     environment: env.name,
-    runId: "run-1",
+    runId,
     status: report.environments[0]?.status ?? "error",
     worst: report.environments[0]?.summary.worst ?? null,
     findingCount: report.environments[0]?.summary.total ?? 0,
@@ -84,6 +89,17 @@ function runReport(): Report {
 function statuses(report: Report) {
   return Object.fromEntries(report.environments.map((env) => [env.name, env.status]));
 }
+
+function errors(report: Report) {
+  return Object.fromEntries(report.environments.map((env) => [env.name, env.error ?? null]));
+}
+
+/** The keys GetObject was asked for. */
+function keysRead(): (string | undefined)[] {
+  return aws.s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key);
+}
+
+const clean = (name: string) => comparedEnvironment({ name, serverVersion: "17.6", findings: [] });
 
 describe("summarize handler", () => {
   it("builds the run report from the archived reports and failed items", async () => {
@@ -198,6 +214,123 @@ describe("summarize handler", () => {
       "report_unreadable",
       "invalid_result",
     ]);
+  });
+
+  it("never trusts a result of another run, nor reads its report", async () => {
+    // A clean report from an earlier run, and a result that still points at it.
+    const stale = await archivedAudit(clean("production"), { runId: "run-0" });
+    const dev = await archivedAudit(clean("dev"));
+    aws.s3.resetHistory();
+
+    const result = await handlerWith()({
+      runId: "run-1",
+      trigger: "schedule",
+      startedAt: STARTED,
+      results: [stale, dev],
+    });
+
+    expect(result.status).toBe("error");
+    const report = runReport();
+    expect(statuses(report)).toEqual({ production: "error", dev: "clean" });
+    expect(errors(report).production).toEqual({
+      code: "result_mismatch",
+      message:
+        "production: the audit's result is from run run-0, not this run (run-1); its report was not read",
+    });
+    expect(keysRead()).not.toContain(stale.reportKey);
+    expect(keysRead()).toContain(dev.reportKey);
+    // Neither the run's baseline nor the summary's links come from the stale report.
+    const message = aws.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message;
+    expect(message).not.toContain(stale.reportKey);
+    expect(out.metrics()).toContainEqual(
+      expect.objectContaining({ environment: "production", EnvironmentsInError: 1 }),
+    );
+  });
+
+  it("never trusts a report key that is not this run's for that environment", async () => {
+    const older = await archivedAudit(clean("production"), { runId: "run-0" });
+    const dev = await archivedAudit(clean("dev"));
+    const runReportKey = `reports/runs/date=${DAY}/run-0.json`;
+    await archiveReport(aws.s3Client, ARCHIVE_BUCKET, runReportKey, sampleReport());
+    aws.s3.resetHistory();
+    const thisRun = { ...dev, runId: "run-1" };
+    const mismatched = {
+      // This run's result, wired to an older run's clean report.
+      production: { ...thisRun, environment: "production", reportKey: older.reportKey },
+      // Another environment's report of this run.
+      qa: { ...thisRun, environment: "qa", reportKey: dev.reportKey },
+      // Not an environment report.
+      uat: { ...thisRun, environment: "uat", reportKey: runReportKey },
+      // Not a day.
+      perf: {
+        ...thisRun,
+        environment: "perf",
+        reportKey: "reports/env=perf/date=2026-02-30/run-1.json",
+      },
+      // Another bucket's layout.
+      ops: { ...thisRun, environment: "ops", reportKey: `archive/${dev.reportKey}` },
+    };
+
+    const result = await handlerWith()({
+      runId: "run-1",
+      trigger: "schedule",
+      startedAt: STARTED,
+      results: Object.values(mismatched),
+    });
+
+    expect(result.status).toBe("error");
+    const report = runReport();
+    expect(statuses(report)).toEqual({
+      production: "error",
+      qa: "error",
+      uat: "error",
+      perf: "error",
+      ops: "error",
+    });
+    expect(errors(report).production).toEqual({
+      code: "result_mismatch",
+      message: `production: the audit's report key ${older.reportKey} is not this run's report for production (reports/env=production/date=YYYY-MM-DD/run-1.json); it was not read`,
+    });
+    expect(report.environments.map((env) => env.error?.code)).toEqual(
+      Array(5).fill("result_mismatch"),
+    );
+    expect(keysRead()).toEqual([]);
+    expect(report.summary).toMatchObject({ environments: 5, clean: 0, error: 5 });
+  });
+
+  it("accepts this run's report dated the day after the run started", async () => {
+    // The audit names its key after its own start, which may fall after midnight.
+    const late = await archivedAudit(clean("dev"), { at: new Date("2026-11-26T00:00:05.000Z") });
+
+    const result = await handlerWith()({
+      runId: "run-1",
+      trigger: "schedule",
+      startedAt: STARTED,
+      results: [late],
+    });
+
+    expect(late.reportKey).toBe("reports/env=dev/date=2026-11-26/run-1.json");
+    expect(result.status).toBe("clean");
+    expect(statuses(runReport())).toEqual({ dev: "clean" });
+  });
+
+  it("never trusts another run's report found under this run's key", async () => {
+    const overwritten = await archivedAudit(clean("dev"), { reportRunId: "run-0" });
+
+    const result = await handlerWith()({
+      runId: "run-1",
+      trigger: "schedule",
+      startedAt: STARTED,
+      results: [overwritten],
+    });
+
+    expect(result.status).toBe("error");
+    expect(errors(runReport())).toEqual({
+      dev: {
+        code: "report_invalid",
+        message: `dev: the archived report s3://${ARCHIVE_BUCKET}/${overwritten.reportKey} is of run run-0, not this run (run-1)`,
+      },
+    });
   });
 
   it("keeps an audit's error even when its archived report says drift", async () => {
