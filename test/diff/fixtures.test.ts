@@ -1,75 +1,14 @@
-import { existsSync, readdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { diffSnapshots } from "../../shared/diff/diff.ts";
-import type { Finding } from "../../shared/diff/finding.ts";
-import { introspect } from "../../shared/introspect/introspect.ts";
 import { createTestDatabase } from "../support/db.ts";
-
-/**
- * One folder per diff case under test/fixtures/diff/<case>/: `before.sql` builds the baseline
- * database, `after.sql` the environment, `expected.json` lists the findings diffSnapshots
- * gives (kind, object, change, attribute, severity), in its order. An optional
- * `options.json` may set `schemas` (introspection scope) and `compareOwners`.
- * A new case is a new folder, not new test code.
- */
-const ROOT = fileURLToPath(new URL("../fixtures/diff/", import.meta.url));
-
-const CASES = readdirSync(ROOT, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
-
-interface CaseOptions {
-  readonly schemas?: readonly string[];
-  readonly compareOwners?: boolean;
-}
-
-type Summary = Pick<Finding, "kind" | "object" | "change" | "attribute" | "severity">;
-
-function summarize(finding: Finding): Summary {
-  const { kind, object, change, attribute, severity } = finding;
-  return { kind, object, change, ...(attribute === undefined ? {} : { attribute }), severity };
-}
-
-async function readCase(name: string) {
-  const dir = join(ROOT, name);
-  const optionsFile = join(dir, "options.json");
-  const [before, after, expected, options] = await Promise.all([
-    readFile(join(dir, "before.sql"), "utf8"),
-    readFile(join(dir, "after.sql"), "utf8"),
-    readFile(join(dir, "expected.json"), "utf8").then((text) => JSON.parse(text) as Summary[]),
-    existsSync(optionsFile)
-      ? readFile(optionsFile, "utf8").then((text) => JSON.parse(text) as CaseOptions)
-      : Promise.resolve<CaseOptions>({}),
-  ]);
-  return { before, after, expected, options };
-}
+import { FIXTURE_CASES, runFixtureCase } from "./fixture-cases.ts";
 
 describe("diff fixtures", () => {
   it("finds at least one case folder", () => {
-    expect(CASES.length).toBeGreaterThan(0);
+    expect(FIXTURE_CASES.length).toBeGreaterThan(0);
   });
 
-  it.each(CASES)("%s", async (name) => {
-    const { before, after, expected, options } = await readCase(name);
-    const baselineDb = await createTestDatabase("diff_before", before);
-    const actualDb = await createTestDatabase("diff_after", after);
-    try {
-      const scope = options.schemas === undefined ? {} : { schemas: options.schemas };
-      const baseline = await introspect(baselineDb.client, scope);
-      const actual = await introspect(actualDb.client, scope);
-
-      const { findings } = diffSnapshots(baseline.objects, actual.objects, {
-        compareOwners: options.compareOwners ?? false,
-      });
-
-      expect(findings.map(summarize)).toEqual(expected);
-    } finally {
-      await baselineDb.drop();
-      await actualDb.drop();
-    }
+  it.each(FIXTURE_CASES)("%s", async (name) => {
+    const { expected, found } = await runFixtureCase(name, createTestDatabase);
+    expect(found).toEqual(expected);
   });
 });
