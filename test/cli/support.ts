@@ -1,10 +1,11 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 
 /** The built command (the global setup bundles dist/pgdrift.mjs before the tests run). */
 export const BIN = fileURLToPath(new URL("../../bin/pgdrift.mjs", import.meta.url));
@@ -53,9 +54,18 @@ export function runCli(
   return spawnCli(args, options).result;
 }
 
+const tempDirs: string[] = [];
+
+/** A fresh folder under the OS temp folder, removed when the test file ends. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "pgdrift-cli-"));
+  const dir = mkdtempSync(join(tmpdir(), "pgdrift-cli-"));
+  tempDirs.push(dir);
+  return dir;
 }
+
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A loopback port nothing listens on. */
 export async function closedPort(): Promise<number> {
