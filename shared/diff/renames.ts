@@ -1,4 +1,5 @@
 import { canonicalJson } from "../snapshot/canonical.ts";
+import type { DraftFinding } from "./context.ts";
 
 type Entry<T> = readonly [string, T];
 
@@ -53,4 +54,27 @@ export function pairRenames<T extends { readonly name: string }>(
     pairs.push({ baseline: entry, actual: other });
   }
   return { pairs, missing: stillMissing, unexpected: unexpected.filter((_, i) => !used.has(i)) };
+}
+
+/**
+ * One low `changed`/`name` finding per rename, under the baseline's identity.
+ * `remediation` gets the baseline's and the environment's identities.
+ */
+export function renameFindings<T extends { readonly name: string; readonly table: string }>(
+  kind: "column" | "constraint" | "index",
+  pairs: Renames<T>["pairs"],
+  remediation: (baselineIdentity: string, actualIdentity: string, object: T) => string,
+): DraftFinding[] {
+  return pairs.map(({ baseline: [identity, object], actual: [actualIdentity, renamed] }) => ({
+    kind,
+    object: identity,
+    change: "changed",
+    attribute: "name",
+    table: object.table,
+    expected: object.name,
+    actual: renamed.name,
+    message: `${kind} ${identity} is named ${renamed.name}, expected ${object.name}`,
+    remediation: remediation(identity, actualIdentity, object),
+    evidence: { actualObject: actualIdentity },
+  }));
 }

@@ -3,7 +3,7 @@ import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.t
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { lastPart } from "../identity.ts";
 import { movedColumns, type PlacedColumn } from "../position.ts";
-import { pairRenames } from "../renames.ts";
+import { pairRenames, renameFindings } from "../renames.ts";
 import { breaksInserts } from "../severity.ts";
 import { commentStatement, privilegeStatements, statementsOr } from "../sql.ts";
 
@@ -188,21 +188,14 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
           : ""),
     });
   }
-  for (const { baseline, actual } of pairs) {
-    const [identity, column] = baseline;
-    findings.push({
-      kind: "column",
-      object: identity,
-      change: "changed",
-      attribute: "name",
-      table: column.table,
-      expected: column.name,
-      actual: actual[1].name,
-      message: `column ${identity} is named ${actual[1].name}, expected ${column.name}`,
-      remediation: `ALTER TABLE ${column.table} RENAME COLUMN ${lastPart(actual[0])} TO ${lastPart(identity)};`,
-      evidence: { actualObject: actual[0] },
-    });
-  }
+  findings.push(
+    ...renameFindings(
+      "column",
+      pairs,
+      (identity, actualIdentity, column) =>
+        `ALTER TABLE ${column.table} RENAME COLUMN ${lastPart(actualIdentity)} TO ${lastPart(identity)};`,
+    ),
+  );
   for (const [identity, base, env] of presence.both) {
     const name = lastPart(identity);
     for (const diff of diffAttributes(base, env, SPEC)) {

@@ -2,7 +2,7 @@ import type { ConstraintObject } from "../../snapshot/model.ts";
 import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.ts";
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { lastPart } from "../identity.ts";
-import { pairRenames } from "../renames.ts";
+import { pairRenames, renameFindings } from "../renames.ts";
 
 const SPEC = {
   vocabulary: [
@@ -107,21 +107,14 @@ export function constraintRule(ctx: RuleContext): DraftFinding[] {
       remediation: `Find out why it was added; add it to a migration if it belongs, otherwise: ALTER TABLE ${c.table} DROP CONSTRAINT ${lastPart(identity)};`,
     });
   }
-  for (const { baseline, actual } of pairs) {
-    const [identity, c] = baseline;
-    findings.push({
-      kind: "constraint",
-      object: identity,
-      change: "changed",
-      attribute: "name",
-      table: c.table,
-      expected: c.name,
-      actual: actual[1].name,
-      message: `constraint ${identity} is named ${actual[1].name}, expected ${c.name}`,
-      remediation: `ALTER TABLE ${c.table} RENAME CONSTRAINT ${lastPart(actual[0])} TO ${lastPart(identity)};`,
-      evidence: { actualObject: actual[0] },
-    });
-  }
+  findings.push(
+    ...renameFindings(
+      "constraint",
+      pairs,
+      (identity, actualIdentity, c) =>
+        `ALTER TABLE ${c.table} RENAME CONSTRAINT ${lastPart(actualIdentity)} TO ${lastPart(identity)};`,
+    ),
+  );
   for (const [identity, base, env] of presence.both) {
     for (const diff of diffAttributes(base, env, SPEC)) {
       findings.push({

@@ -2,7 +2,7 @@ import type { IndexObject, SnapshotObjects } from "../../snapshot/model.ts";
 import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.ts";
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { lastPart } from "../identity.ts";
-import { pairRenames } from "../renames.ts";
+import { pairRenames, renameFindings } from "../renames.ts";
 
 const SPEC = {
   vocabulary: ["columns", "predicate", "method", "unique", "include", "valid", "definition"],
@@ -93,21 +93,14 @@ export function indexRule(ctx: RuleContext): DraftFinding[] {
       remediation: `DROP INDEX CONCURRENTLY ${identity}; — or add it to a migration if a query needs it (pg_stat_user_indexes.idx_scan shows whether it is used)`,
     });
   }
-  for (const { baseline, actual } of pairs) {
-    const [identity, index] = baseline;
-    findings.push({
-      kind: "index",
-      object: identity,
-      change: "changed",
-      attribute: "name",
-      table: index.table,
-      expected: index.name,
-      actual: actual[1].name,
-      message: `index ${identity} is named ${actual[1].name}, expected ${index.name}`,
-      remediation: `ALTER INDEX ${actual[0]} RENAME TO ${lastPart(identity)};`,
-      evidence: { actualObject: actual[0] },
-    });
-  }
+  findings.push(
+    ...renameFindings(
+      "index",
+      pairs,
+      (identity, actualIdentity) =>
+        `ALTER INDEX ${actualIdentity} RENAME TO ${lastPart(identity)};`,
+    ),
+  );
   for (const [identity, base, env] of presence.both) {
     for (const diff of diffAttributes(base, env, SPEC)) {
       findings.push({
