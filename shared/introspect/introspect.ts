@@ -1,6 +1,7 @@
 import type { IndexObject, SnapshotObjects } from "../snapshot/model.ts";
 import { readColumns } from "./columns.sql.ts";
 import { readConstraints } from "./constraints.sql.ts";
+import { IntrospectionError } from "./errors.ts";
 import { readExtensions } from "./extensions.sql.ts";
 import { mapIndex, readIndexes } from "./indexes.sql.ts";
 import { readLookups } from "./lookups.sql.ts";
@@ -16,6 +17,8 @@ export interface IntrospectOptions {
   readonly lockTimeoutMs?: number;
   /** How long one catalog query may run (ms). Default 120,000. */
   readonly statementTimeoutMs?: number;
+  /** Reads attempted when concurrent DDL breaks one (an object dropped mid-read). Default 3. */
+  readonly attempts?: number;
 }
 
 export interface IntrospectResult {
@@ -63,6 +66,39 @@ export async function introspect(
     lockTimeoutMs: options.lockTimeoutMs ?? 5_000,
     statementTimeoutMs: options.statementTimeoutMs ?? 120_000,
   };
+  const attempts = Math.max(1, options.attempts ?? 3);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readCatalog(db, schemas, settings);
+    } catch (error) {
+      if (!isConcurrentDdl(error)) throw error;
+      if (attempt >= attempts) {
+        throw new IntrospectionError(
+          error.step,
+          `the catalog kept changing while it was read (${attempts} attempts; last: ${error.message}): another session is running DDL, probably a migration; retry when it finishes`,
+          { cause: error, ...(error.sqlstate ? { sqlstate: error.sqlstate } : {}) },
+        );
+      }
+    }
+  }
+}
+
+/**
+ * What concurrent DDL does to a read in progress: an object seen by one catalog query is gone
+ * when a deparse function looks it up (`cache lookup failed`, `relation with OID … does
+ * not exist`). A new
+ * transaction sees a consistent catalog again.
+ */
+function isConcurrentDdl(error: unknown): error is IntrospectionError {
+  if (!(error instanceof IntrospectionError)) return false;
+  return /cache lookup failed|with OID \d+ does not exist/i.test(error.message);
+}
+
+async function readCatalog(
+  db: Queryable,
+  schemas: string[] | null,
+  settings: { lockTimeoutMs: number; statementTimeoutMs: number },
+): Promise<IntrospectResult> {
   return withCatalogSession(db, settings, async () => {
     const [server] = await catalogQuery<ServerRow>(db, "server version", SERVER_SQL, []);
     if (!server) throw new Error("the server returned no version row");
