@@ -88,6 +88,7 @@ Options:
   --fail-on SEVERITY   critical, high, medium, low, info (default), none:
                        exit 1 when a finding is at or above it
   --schemas a,b        schemas to read from a URL (default: those of FROM)
+  --ignore-file FILE   ignore rules: a JSON list of rules, or an object with an "ignore" list
 
 Exit codes: 0 no finding at or above --fail-on · 1 drift · 2 could not complete.
 `;
@@ -109,6 +110,8 @@ Options:
   --out FILE           write the report there instead of stdout
   --fail-on SEVERITY   critical, high, medium, low, info (default), none:
                        exit 1 when a finding is at or above it (default from the config)
+  --ignore-file FILE   ignore rules to add to the config's: a JSON list of rules, or an
+                       object with an "ignore" list (see docs/config.md)
 
 Exit codes: 0 no finding at or above --fail-on · 1 drift · 2 could not complete, or an
 environment could not be audited (even when the others were).

@@ -9,7 +9,7 @@ import {
 } from "../../shared/aws/baseline-store.ts";
 import { buildBaseline } from "../../shared/baseline/build.ts";
 import { DEFAULT_PG_MAJOR } from "../../shared/baseline/embedded.ts";
-import { loadConfig } from "../../shared/config/load.ts";
+import { loadConfig, loadIgnoreFile } from "../../shared/config/load.ts";
 import { scrubSecrets } from "../../shared/introspect/connection-errors.ts";
 import type { DiffOptions } from "../../shared/report/audit.ts";
 import { renderReport } from "../../shared/report/render.ts";
@@ -194,6 +194,7 @@ export async function auditCommand(
     format: { type: "string" },
     out: { type: "string" },
     "fail-on": { type: "string" },
+    "ignore-file": { type: "string" },
   });
   if (args.values.help) {
     process.stdout.write(AUDIT_HELP);
@@ -229,10 +230,16 @@ export async function auditCommand(
       "no environments to audit: pass --env NAME=URL, or give environments a url or urlEnv in pgdrift.config.json",
     );
   }
+  const ignoreFile = stringValue(args, "ignore-file");
+  // The file's rules come after the config's: the first matching rule gives the reason.
+  const ignore = [
+    ...(config?.ignore ?? []),
+    ...(ignoreFile === undefined ? [] : await loadIgnoreFile(ignoreFile)),
+  ];
   const baseline = await loadBaseline(stringValue(args, "baseline"), config, configPath, log, deps);
   const diffOptions: DiffOptions = {
     ...(config?.compareOwners !== undefined ? { compareOwners: config.compareOwners } : {}),
-    ...(config?.ignore ? { ignore: config.ignore } : {}),
+    ...(ignore.length > 0 ? { ignore } : {}),
     ...(config?.severity ? { severity: config.severity } : {}),
   };
   const report = await runAudit({

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
+import { loadIgnoreFile } from "../../shared/config/load.ts";
 import { diffSnapshots } from "../../shared/diff/diff.ts";
 import { isPostgresUrl } from "../../shared/introspect/connection-errors.ts";
 import { versionNotes } from "../../shared/report/audit.ts";
@@ -34,6 +35,7 @@ export async function diffCommand(argv: readonly string[], log: Log): Promise<nu
       out: { type: "string" },
       "fail-on": { type: "string" },
       schemas: { type: "string" },
+      "ignore-file": { type: "string" },
     },
     2,
   );
@@ -51,6 +53,8 @@ export async function diffCommand(argv: readonly string[], log: Log): Promise<nu
   const failOn = parseFailOn(stringValue(args, "fail-on") ?? "info", "--fail-on");
   const schemas = schemasValue(args);
   if (isPostgresUrl(to)) databaseTarget(to, "TO");
+  const ignoreFile = stringValue(args, "ignore-file");
+  const ignore = ignoreFile === undefined ? [] : await loadIgnoreFile(ignoreFile);
 
   const expected = await loadSide(from, "FROM", schemas, log);
   const fromLocation = isPostgresUrl(from) ? databaseTarget(from, "FROM").display : from;
@@ -61,14 +65,14 @@ export async function diffCommand(argv: readonly string[], log: Log): Promise<nu
       baseline: expected,
       baselineLocation: fromLocation,
       targets: [{ name: db.display, url: to, ...(schemas ? { schemas } : {}) }],
-      diffOptions: {},
+      diffOptions: { ignore },
       trigger: "cli",
       log,
     });
   } else {
     const actual = await readSnapshotFile(to, "TO snapshot file");
     const startedAt = new Date();
-    const diff = diffSnapshots(expected.objects, actual.objects, { now: startedAt });
+    const diff = diffSnapshots(expected.objects, actual.objects, { now: startedAt, ignore });
     report = buildReport({
       runId: randomUUID(),
       trigger: "cli",
@@ -81,7 +85,13 @@ export async function diffCommand(argv: readonly string[], log: Log): Promise<nu
           serverVersion: actual.source.serverVersion,
           findings: diff.findings,
           ignored: diff.ignored,
-          notes: versionNotes(expected.source.serverVersionNum, actual.source.serverVersionNum),
+          notes: [
+            ...versionNotes(expected.source.serverVersionNum, actual.source.serverVersionNum),
+            ...diff.expiredIgnoreRules.map(
+              (rule) =>
+                `ignore rule expired${rule.expires ? ` ${rule.expires}` : ""}, its findings are reported again: ${rule.reason}`,
+            ),
+          ],
           snapshotDigest: actual.digest,
         }),
       ],

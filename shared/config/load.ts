@@ -2,7 +2,12 @@ import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { ConfigError } from "./errors.ts";
 import { findJsonSyntaxProblem } from "./json.ts";
-import { ConfigObjectSchema, KNOWN_KEYS, type PgdriftConfig } from "./schema.ts";
+import {
+  ConfigObjectSchema,
+  type IgnoreRuleConfig,
+  KNOWN_KEYS,
+  type PgdriftConfig,
+} from "./schema.ts";
 
 export interface LoadedConfig {
   readonly config: PgdriftConfig;
@@ -168,4 +173,36 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   }
   const config = parseConfig(text, file);
   return { config, warnings: configWarnings(config, file) };
+}
+
+/**
+ * Parses a file of ignore rules (`--ignore-file`): a JSON list of rules, or an object with an
+ * `ignore` list (a pgdrift.config.json works too). Rules are validated as in the config;
+ * errors name the file and the rule's index.
+ */
+export function parseIgnoreFile(text: string, origin: string): IgnoreRuleConfig[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text);
+  } catch {
+    return parseConfig(text, origin).ignore ?? [];
+  }
+  if (Array.isArray(data))
+    return parseConfig(JSON.stringify({ ignore: data }), origin).ignore ?? [];
+  return parseConfig(text, origin).ignore ?? [];
+}
+
+/** Reads and validates a file of ignore rules. */
+export async function loadIgnoreFile(file: string): Promise<IgnoreRuleConfig[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : String((cause as Error).message);
+    throw new ConfigError(file, undefined, `${file}: cannot read the ignore file: ${reason}`, {
+      cause,
+    });
+  }
+  return parseIgnoreFile(text, file);
 }

@@ -224,6 +224,52 @@ describe("pgdrift audit", () => {
     expect(named.stdout).toMatch(/^prod {2}CLEAN/m);
   });
 
+  it("hides the findings an --ignore-file names, and counts them", async () => {
+    const dir = tempDir();
+    const rules = join(dir, "pgdrift.ignore.json");
+    writeFileSync(
+      rules,
+      JSON.stringify([
+        { object: "public.users.last_login", reason: "being added to a migration" },
+        {
+          kind: "index",
+          object: "public.idx_user_orders",
+          reason: "hand-made",
+          expires: "2099-01-01",
+        },
+      ]),
+    );
+    const result = await runCli([
+      "audit",
+      "--baseline",
+      baseline,
+      "--env",
+      `staging=${staging.url}`,
+      "--ignore-file",
+      rules,
+      "--format",
+      "json",
+    ]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.environments[0]?.status).toBe("clean");
+    expect(report.environments[0]?.summary.ignored).toBe(2);
+
+    writeFileSync(rules, JSON.stringify([{ object: "public.users.last_login" }]));
+    const bad = await runCli([
+      "audit",
+      "--baseline",
+      baseline,
+      "--env",
+      `staging=${staging.url}`,
+      "--ignore-file",
+      rules,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^pgdrift: .*pgdrift\.ignore\.json: ignore\[0\]/);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
   it("names an invalid config file and key", async () => {
     const configDir = tempDir();
     writeFileSync(

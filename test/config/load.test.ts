@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../shared/config/errors.ts";
-import { configWarnings, loadConfig, redactUrls } from "../../shared/config/load.ts";
+import {
+  configWarnings,
+  loadConfig,
+  parseIgnoreFile,
+  redactUrls,
+} from "../../shared/config/load.ts";
 
 describe("loadConfig", () => {
   let dir: string;
@@ -86,5 +91,20 @@ describe("redactUrls", () => {
       "see postgres://u:***@h:5432/db now",
     );
     expect(redactUrls("postgres://u@h/db")).toBe("postgres://u@h/db");
+  });
+});
+
+describe("parseIgnoreFile", () => {
+  it("reads a list of rules or an object with an ignore list", () => {
+    const rule = { kind: "index", object: "public.idx_*", reason: "hand-made, tracked in #12" };
+    expect(parseIgnoreFile(JSON.stringify([rule]), "rules.json")).toEqual([rule]);
+    expect(parseIgnoreFile(JSON.stringify({ ignore: [rule] }), "rules.json")).toEqual([rule]);
+  });
+
+  it("names the file and the rule of a bad entry, in one line", () => {
+    expect(() => parseIgnoreFile('[{"object": "x"}]', "rules.json")).toThrow(
+      /^rules\.json: ignore\[0\]\.reason: /,
+    );
+    expect(() => parseIgnoreFile("[{", "rules.json")).toThrow(/^rules\.json: invalid JSON/);
   });
 });
