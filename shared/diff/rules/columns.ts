@@ -1,4 +1,5 @@
 import type { ColumnObject, TableObject } from "../../snapshot/model.ts";
+import { changedFindings } from "../changed.ts";
 import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.ts";
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { lastPart } from "../identity.ts";
@@ -196,22 +197,23 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
         `ALTER TABLE ${column.table} RENAME COLUMN ${lastPart(actualIdentity)} TO ${lastPart(identity)};`,
     ),
   );
-  for (const [identity, base, env] of presence.both) {
-    const name = lastPart(identity);
-    for (const diff of diffAttributes(base, env, SPEC)) {
-      findings.push({
-        kind: "column",
-        object: identity,
-        change: "changed",
-        attribute: diff.attribute,
-        table: base.table,
-        expected: diff.expected,
-        actual: diff.actual,
+  findings.push(
+    ...changedFindings(
+      "column",
+      presence.both,
+      (base, env) => diffAttributes(base, env, SPEC),
+      (identity, diff, base, env) => ({
         message: message(identity, diff),
-        remediation: remediation(base.table, name, diff, base, tables[env.table]?.owner),
-      });
-    }
-  }
+        remediation: remediation(
+          base.table,
+          lastPart(identity),
+          diff,
+          base,
+          tables[env.table]?.owner,
+        ),
+      }),
+    ),
+  );
   // Renamed columns are left out: they kept their position (a rename requires it), and a
   // name finding says all there is to say about them.
   findings.push(...positionFindings(presence.both));

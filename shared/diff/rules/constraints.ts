@@ -1,4 +1,5 @@
 import type { ConstraintObject } from "../../snapshot/model.ts";
+import { changedFindings } from "../changed.ts";
 import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.ts";
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { lastPart } from "../identity.ts";
@@ -115,20 +116,16 @@ export function constraintRule(ctx: RuleContext): DraftFinding[] {
         `ALTER TABLE ${c.table} RENAME CONSTRAINT ${lastPart(actualIdentity)} TO ${lastPart(identity)};`,
     ),
   );
-  for (const [identity, base, env] of presence.both) {
-    for (const diff of diffAttributes(base, env, SPEC)) {
-      findings.push({
-        kind: "constraint",
-        object: identity,
-        change: "changed",
-        attribute: diff.attribute,
-        table: base.table,
-        expected: diff.expected,
-        actual: diff.actual,
+  findings.push(
+    ...changedFindings(
+      "constraint",
+      presence.both,
+      (base, env) => diffAttributes(base, env, SPEC),
+      (identity, diff, base) => ({
         message: changedMessage("constraint", identity, diff),
         remediation: remediation(identity, diff, base),
-      });
-    }
-  }
+      }),
+    ),
+  );
   return findings;
 }

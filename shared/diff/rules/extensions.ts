@@ -1,4 +1,5 @@
 import type { ExtensionObject } from "../../snapshot/model.ts";
+import { changedFindings } from "../changed.ts";
 import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.ts";
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { quoteIdent, quoteLiteral } from "../identity.ts";
@@ -43,22 +44,17 @@ export function extensionRule(ctx: RuleContext): DraftFinding[] {
       remediation: `Add it to a migration if something uses it, or: DROP EXTENSION ${identity}; (refuses while objects depend on it).`,
     });
   }
-  for (const [identity, base, env] of both) {
-    for (const diff of diffAttributes(base, env, {
-      vocabulary: ["version", "schema"],
-      skip: ["name"],
-    })) {
-      findings.push({
-        kind: "extension",
-        object: identity,
-        change: "changed",
-        attribute: diff.attribute,
-        expected: diff.expected,
-        actual: diff.actual,
+  findings.push(
+    ...changedFindings(
+      "extension",
+      both,
+      (base, env) =>
+        diffAttributes(base, env, { vocabulary: ["version", "schema"], skip: ["name"] }),
+      (identity, diff) => ({
         message: changedMessage("extension", identity, diff),
         remediation: remediation(identity, diff),
-      });
-    }
-  }
+      }),
+    ),
+  );
   return findings;
 }

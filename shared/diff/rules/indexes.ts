@@ -1,4 +1,5 @@
 import type { IndexObject, SnapshotObjects } from "../../snapshot/model.ts";
+import { changedFindings } from "../changed.ts";
 import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.ts";
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { lastPart } from "../identity.ts";
@@ -101,20 +102,16 @@ export function indexRule(ctx: RuleContext): DraftFinding[] {
         `ALTER INDEX ${actualIdentity} RENAME TO ${lastPart(identity)};`,
     ),
   );
-  for (const [identity, base, env] of presence.both) {
-    for (const diff of diffAttributes(base, env, SPEC)) {
-      findings.push({
-        kind: "index",
-        object: identity,
-        change: "changed",
-        attribute: diff.attribute,
-        table: base.table,
-        expected: diff.expected,
-        actual: diff.actual,
+  findings.push(
+    ...changedFindings(
+      "index",
+      presence.both,
+      (base, env) => diffAttributes(base, env, SPEC),
+      (identity, diff, base) => ({
         message: message(identity, diff),
         remediation: remediation(ctx, identity, diff, base),
-      });
-    }
-  }
+      }),
+    ),
+  );
   return findings;
 }

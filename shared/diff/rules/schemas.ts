@@ -1,3 +1,4 @@
+import { changedFindings } from "../changed.ts";
 import { type AttributeDiff, changedMessage, diffAttributes, type FieldSpec } from "../compare.ts";
 import { type DraftFinding, foldedEvidence, foldedPhrase, type RuleContext } from "../context.ts";
 import { quoteIdent } from "../identity.ts";
@@ -58,19 +59,17 @@ export function schemaRule(ctx: RuleContext): DraftFinding[] {
       evidence: foldedEvidence(counts),
     });
   }
-  for (const [identity, base, env] of both) {
-    for (const diff of diffAttributes(base, env, spec(ctx.compareOwners))) {
-      findings.push({
-        kind: "schema",
-        object: identity,
-        change: "changed",
-        attribute: diff.attribute,
-        expected: diff.expected,
-        actual: diff.actual,
+  const schemaSpec = spec(ctx.compareOwners);
+  findings.push(
+    ...changedFindings(
+      "schema",
+      both,
+      (base, env) => diffAttributes(base, env, schemaSpec),
+      (identity, diff, _base, env) => ({
         message: changedMessage("schema", identity, diff),
         remediation: remediation(identity, diff, env.owner),
-      });
-    }
-  }
+      }),
+    ),
+  );
   return findings;
 }

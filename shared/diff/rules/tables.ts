@@ -1,4 +1,5 @@
 import type { TableObject } from "../../snapshot/model.ts";
+import { changedFindings } from "../changed.ts";
 import {
   type AttributeDiff,
   changedMessage,
@@ -162,19 +163,17 @@ export function tableRule(ctx: RuleContext): DraftFinding[] {
       evidence: foldedEvidence(counts),
     });
   }
-  for (const [identity, base, env] of both) {
-    for (const diff of diffAttributes(comparable(base), comparable(env), spec(ctx.compareOwners))) {
-      findings.push({
-        kind: "table",
-        object: identity,
-        change: "changed",
-        attribute: diff.attribute,
-        expected: diff.expected,
-        actual: diff.actual,
+  const tableSpec = spec(ctx.compareOwners);
+  findings.push(
+    ...changedFindings(
+      "table",
+      both,
+      (base, env) => diffAttributes(comparable(base), comparable(env), tableSpec),
+      (identity, diff, base, env) => ({
         message: message(identity, diff),
         remediation: remediation(identity, diff, base, env),
-      });
-    }
-  }
+      }),
+    ),
+  );
   return findings;
 }
