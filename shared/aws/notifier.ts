@@ -44,6 +44,28 @@ export interface NotifierOptions {
   readonly now?: () => Date;
 }
 
+/** Notifier options for a run's publications: markers kept in the archive bucket. */
+export function archiveGuardedNotifier(
+  deps: {
+    readonly sns: SNSClient;
+    readonly s3: S3Client;
+    readonly topicArn: string;
+    readonly archiveBucket: string;
+    readonly message?: MessageOptions;
+  },
+  logger: LogLike,
+  now: () => Date,
+): NotifierOptions {
+  return {
+    sns: deps.sns,
+    topicArn: deps.topicArn,
+    guard: { s3: deps.s3, bucket: deps.archiveBucket },
+    logger,
+    ...(deps.message ? { message: deps.message } : {}),
+    now,
+  };
+}
+
 export type PublishOutcome =
   | { readonly status: "published"; readonly messageId: string | null; readonly subject: string }
   | { readonly status: "already_published"; readonly markerKey: string };

@@ -30,7 +30,7 @@ import {
 import type { AuditEvent, AuditResult } from "./events.ts";
 import type { MessageOptions } from "./messages.ts";
 import { recordEnvironmentAudit } from "./metrics.ts";
-import { type LogLike, publishEnvironmentNotice } from "./notifier.ts";
+import { archiveGuardedNotifier, type LogLike, publishEnvironmentNotice } from "./notifier.ts";
 import {
   archiveReport,
   environmentReportKey,
@@ -220,25 +220,15 @@ export async function runEnvironmentAudit(
 
   let notifyFailure: NotificationError | undefined;
   try {
-    const outcome = await publishEnvironmentNotice(
-      {
-        sns: deps.sns,
-        topicArn: deps.topicArn,
-        guard: { s3: deps.s3, bucket: deps.archiveBucket },
-        logger: log,
-        ...(deps.message ? { message: deps.message } : {}),
-        now: clock,
-      },
-      {
-        runId,
-        trigger: event.trigger,
-        ...(event.requestedBy ? { requestedBy: event.requestedBy } : {}),
-        environment: env,
-        ...(archiveFailure ? { failure: asEnvironmentError(archiveFailure) } : {}),
-        baseline: report.baseline,
-        reportUri,
-      },
-    );
+    const outcome = await publishEnvironmentNotice(archiveGuardedNotifier(deps, log, clock), {
+      runId,
+      trigger: event.trigger,
+      ...(event.requestedBy ? { requestedBy: event.requestedBy } : {}),
+      environment: env,
+      ...(archiveFailure ? { failure: asEnvironmentError(archiveFailure) } : {}),
+      baseline: report.baseline,
+      reportUri,
+    });
     log.info("notification sent", { outcome: outcome.status });
   } catch (error) {
     if (!(error instanceof NotificationError)) throw error;

@@ -20,7 +20,7 @@ import {
 } from "./events.ts";
 import type { MessageOptions } from "./messages.ts";
 import { recordEnvironmentInError } from "./metrics.ts";
-import { type LogLike, publishRunNotice } from "./notifier.ts";
+import { archiveGuardedNotifier, type LogLike, publishRunNotice } from "./notifier.ts";
 import {
   archiveReport,
   environmentReportKey,
@@ -331,25 +331,15 @@ export async function summarizeAudits(
   );
   let notifyFailure: NotificationError | undefined;
   try {
-    const outcome = await publishRunNotice(
-      {
-        sns: deps.sns,
-        topicArn: deps.topicArn,
-        guard: { s3: deps.s3, bucket: deps.archiveBucket },
-        logger: log,
-        ...(deps.message ? { message: deps.message } : {}),
-        now: clock,
-      },
-      {
-        report,
-        ...(event.requestedBy ? { requestedBy: event.requestedBy } : {}),
-        reportUri: archiveFailure ? null : s3Uri(deps.archiveBucket, key),
-        ...(archiveFailure
-          ? { failure: { code: archiveFailure.code, message: archiveFailure.message } }
-          : {}),
-        environmentReports,
-      },
-    );
+    const outcome = await publishRunNotice(archiveGuardedNotifier(deps, log, clock), {
+      report,
+      ...(event.requestedBy ? { requestedBy: event.requestedBy } : {}),
+      reportUri: archiveFailure ? null : s3Uri(deps.archiveBucket, key),
+      ...(archiveFailure
+        ? { failure: { code: archiveFailure.code, message: archiveFailure.message } }
+        : {}),
+      environmentReports,
+    });
     log.info("run summary sent", { outcome: outcome.status });
   } catch (error) {
     if (!(error instanceof NotificationError)) throw error;
