@@ -2,8 +2,8 @@ import { diffSnapshots } from "../diff/diff.ts";
 import { type ConnectionTarget, describeConnectionError } from "../introspect/connection-errors.ts";
 import { introspect } from "../introspect/introspect.ts";
 import type { Queryable } from "../introspect/queryable.ts";
-import { digestOf } from "../snapshot/canonical.ts";
 import type { Snapshot, SnapshotObjects } from "../snapshot/model.ts";
+import { digestObjects } from "../snapshot/snapshot.ts";
 import { comparedEnvironment, failedEnvironment } from "./build.ts";
 import type { EnvironmentReport, IgnoredFinding } from "./model.ts";
 
@@ -124,7 +124,7 @@ export async function auditEnvironment(
       findings: diff.findings,
       ignored: diff.ignored as readonly IgnoredFinding[],
       notes,
-      snapshotDigest: digestOf(result.objects),
+      snapshotDigest: digestObjects(result.objects),
     });
   } catch (error) {
     const described = describeConnectionError(error, {

@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /**
  * Canonical JSON: object keys sorted at every depth, arrays kept in order, no whitespace
  * variance. The same value always gives the same bytes, which is what digests and
@@ -55,13 +53,4 @@ export function canonicalJson(value: unknown): string {
 /** Indented canonical JSON with a trailing newline, for files people read and diff. */
 export function prettyCanonicalJson(value: unknown): string {
   return `${JSON.stringify(canonicalize(value), null, 2)}\n`;
-}
-
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/** `sha256:` + hex digest of the canonical JSON of a value. */
-export function digestOf(value: unknown): string {
-  return `sha256:${sha256Hex(canonicalJson(value))}`;
 }
