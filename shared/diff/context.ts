@@ -30,28 +30,91 @@ interface ParentRef {
   readonly identity: string;
 }
 
-/** Which object an object belongs to: when the parent is absent too, the child is reported with it. */
-function parentOf(kind: SnapshotKind, identity: string, object: unknown): ParentRef | null {
-  switch (kind) {
-    case "table":
-      return { kind: "schema", identity: firstPart(identity) };
-    case "column":
-    case "constraint":
-    case "index":
-      return { kind: "table", identity: (object as { table: string }).table };
-    default:
-      return null;
+/** Kinds whose objects live directly in a schema (identity `schema.name…`). */
+const SCHEMA_SCOPED = new Set<SnapshotKind>([
+  "table",
+  "view",
+  "materialized_view",
+  "sequence",
+  "function",
+  "procedure",
+  "type",
+  "domain",
+]);
+
+/** Kinds whose objects belong to a relation, named by their `table` field. */
+const RELATION_CHILDREN = new Set<SnapshotKind>([
+  "column",
+  "constraint",
+  "index",
+  "trigger",
+  "policy",
+]);
+
+/** The kinds a relation named by a child's `table` field can be. */
+const RELATION_KINDS = ["table", "view", "materialized_view"] as const;
+
+/**
+ * Which object an object belongs to: when the parent is absent too, the child is reported
+ * with it. `sides` are the snapshots the parent may be found in (a relation's kind is read
+ * from whichever side holds it).
+ */
+function parentOf(
+  kind: SnapshotKind,
+  identity: string,
+  object: unknown,
+  sides: readonly SnapshotObjects[],
+): ParentRef | null {
+  if (SCHEMA_SCOPED.has(kind)) return { kind: "schema", identity: firstPart(identity) };
+  if (!RELATION_CHILDREN.has(kind)) return null;
+  const relation = (object as { table: string }).table;
+  for (const side of sides) {
+    for (const relationKind of RELATION_KINDS) {
+      if (Object.hasOwn(side[relationKind], relation))
+        return { kind: relationKind, identity: relation };
+    }
   }
+  return { kind: "table", identity: relation };
 }
 
 /** Kinds that can be folded into a parent of each kind, in the order messages list them. */
 const FOLDABLE: Partial<Record<SnapshotKind, readonly SnapshotKind[]>> = {
-  schema: ["table", "column", "constraint", "index"],
-  table: ["column", "constraint", "index"],
+  schema: [
+    "table",
+    "column",
+    "constraint",
+    "index",
+    "view",
+    "materialized_view",
+    "sequence",
+    "function",
+    "procedure",
+    "trigger",
+    "type",
+    "domain",
+    "policy",
+  ],
+  table: ["column", "constraint", "index", "trigger", "policy"],
+  view: ["trigger"],
+  materialized_view: ["index"],
 };
 
-/** Kinds whose objects have a parent in the snapshot. */
-const CHILD_KINDS = ["table", "column", "constraint", "index"] as const;
+/** Kinds whose objects have a parent in the snapshot; parents before their children. */
+const CHILD_KINDS = [
+  "table",
+  "view",
+  "materialized_view",
+  "sequence",
+  "function",
+  "procedure",
+  "type",
+  "domain",
+  "column",
+  "constraint",
+  "index",
+  "trigger",
+  "policy",
+] as const;
 
 function key(kind: SnapshotKind, identity: string): string {
   return `${kind}\u0000${identity}`;
@@ -100,18 +163,25 @@ function split(baseline: SnapshotObjects, actual: SnapshotObjects): Record<Snaps
  */
 function foldAbsent(
   present: SnapshotObjects,
+  other: SnapshotObjects,
   absentOf: (kind: SnapshotKind) => ReadonlyMap<string, unknown>,
 ) {
+  const sides = [present, other];
   const absent = (kind: SnapshotKind, identity: string) => absentOf(kind).has(identity);
   const foldedInto = new Map<string, string>();
   const counts = new Map<string, FoldedCounts>();
   for (const kind of CHILD_KINDS) {
     for (const [identity, object] of absentOf(kind)) {
       let root: string | null = null;
-      let parent = parentOf(kind, identity, object);
+      let parent = parentOf(kind, identity, object, sides);
       while (parent !== null && absent(parent.kind, parent.identity)) {
         root = key(parent.kind, parent.identity);
-        parent = parentOf(parent.kind, parent.identity, present[parent.kind][parent.identity]);
+        parent = parentOf(
+          parent.kind,
+          parent.identity,
+          present[parent.kind][parent.identity],
+          sides,
+        );
       }
       if (root === null) continue;
       foldedInto.set(key(kind, identity), root);
@@ -136,8 +206,8 @@ export function buildContext(
   options: ContextOptions,
 ): RuleContext {
   const splits = split(baseline, actual);
-  const missing = foldAbsent(baseline, (kind) => splits[kind].onlyBaseline);
-  const unexpected = foldAbsent(actual, (kind) => splits[kind].onlyActual);
+  const missing = foldAbsent(baseline, actual, (kind) => splits[kind].onlyBaseline);
+  const unexpected = foldAbsent(actual, baseline, (kind) => splits[kind].onlyActual);
   return {
     baseline,
     actual,
@@ -171,12 +241,23 @@ const PLURAL: Record<SnapshotKind, string> = {
   column: "columns",
   constraint: "constraints",
   index: "indexes",
+  view: "views",
+  materialized_view: "materialized views",
+  sequence: "sequences",
+  function: "functions",
+  procedure: "procedures",
+  trigger: "triggers",
+  type: "types",
+  domain: "domains",
+  policy: "policies",
 };
 
-/** Evidence for a parent finding: `{ columns: 5, constraints: 2, indexes: 1 }`. */
+/** Evidence for a parent finding: `{ columns: 5, constraints: 2, indexes: 1 }` (kinds with none left out). */
 export function foldedEvidence(counts: FoldedCounts): Record<string, number> {
   return Object.fromEntries(
-    Object.entries(counts).map(([kind, n]) => [PLURAL[kind as SnapshotKind], n ?? 0]),
+    Object.entries(counts)
+      .filter(([, n]) => (n ?? 0) > 0)
+      .map(([kind, n]) => [PLURAL[kind as SnapshotKind], n ?? 0]),
   );
 }
 
@@ -184,7 +265,9 @@ export function foldedEvidence(counts: FoldedCounts): Record<string, number> {
 export function foldedPhrase(counts: FoldedCounts): string {
   const parts = Object.entries(counts)
     .filter(([, n]) => (n ?? 0) > 0)
-    .map(([kind, n]) => (n === 1 ? `1 ${kind}` : `${n} ${PLURAL[kind as SnapshotKind]}`));
+    .map(([kind, n]) =>
+      n === 1 ? `1 ${kind.replaceAll("_", " ")}` : `${n} ${PLURAL[kind as SnapshotKind]}`,
+    );
   if (parts.length <= 1) return parts.join("");
   return `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
 }

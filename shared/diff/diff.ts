@@ -6,14 +6,21 @@ import { FINDING_KINDS, type Finding, findingId, severityRank } from "./finding.
 import { applyIgnoreRules, BUILTIN_IGNORE_RULES, type IgnoreRule } from "./ignore.ts";
 import { columnRule } from "./rules/columns.ts";
 import { constraintRule } from "./rules/constraints.ts";
+import { domainRule } from "./rules/domains.ts";
 import { extensionRule } from "./rules/extensions.ts";
+import { functionRule, procedureRule } from "./rules/functions.ts";
 import { indexRule } from "./rules/indexes.ts";
+import { policyRule } from "./rules/policies.ts";
 import { schemaRule } from "./rules/schemas.ts";
+import { sequenceRule } from "./rules/sequences.ts";
 import { tableRule } from "./rules/tables.ts";
+import { triggerRule } from "./rules/triggers.ts";
+import { typeRule } from "./rules/types.ts";
+import { materializedViewRule, viewRule } from "./rules/views.ts";
 import { type SeverityOverride, severityOf } from "./severity.ts";
 
 export interface DiffOptions {
-  /** Compare owners of schemas and tables (off by default: role names differ between environments). */
+  /** Compare owners (off by default: role names differ between environments). */
   readonly compareOwners?: boolean;
   /** Severity overrides from the config; the last matching one wins. */
   readonly severity?: readonly SeverityOverride[];
@@ -43,6 +50,15 @@ const RULES: readonly Rule[] = [
   columnRule,
   constraintRule,
   indexRule,
+  viewRule,
+  materializedViewRule,
+  sequenceRule,
+  functionRule,
+  procedureRule,
+  triggerRule,
+  typeRule,
+  domainRule,
+  policyRule,
 ];
 
 const CHANGE_ORDER = { missing: 0, unexpected: 1, changed: 2 } as const;

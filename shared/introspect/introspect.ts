@@ -1,14 +1,21 @@
 import type { IndexObject, SnapshotObjects } from "../snapshot/model.ts";
 import { readColumns } from "./columns.sql.ts";
 import { readConstraints } from "./constraints.sql.ts";
+import { readDomains } from "./domains.sql.ts";
 import { IntrospectionError } from "./errors.ts";
 import { readExtensions } from "./extensions.sql.ts";
+import { readFunctions } from "./functions.sql.ts";
 import { mapIndex, readIndexes } from "./indexes.sql.ts";
 import { readLookups } from "./lookups.sql.ts";
+import { readPolicies } from "./policies.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { readSchemas } from "./schemas.sql.ts";
+import { readSequences } from "./sequences.sql.ts";
 import { catalogQuery, withCatalogSession } from "./session.ts";
 import { readTables } from "./tables.sql.ts";
+import { readTriggers } from "./triggers.sql.ts";
+import { readTypes } from "./types.sql.ts";
+import { readViews } from "./views.sql.ts";
 
 export interface IntrospectOptions {
   /** Schemas to read; absent or empty means every non-system schema. */
@@ -107,8 +114,18 @@ async function readCatalog(
     const extension = await readExtensions(db, schemas);
     const lookups = await readLookups(db);
     const tables = await readTables(db, schemas);
+    const views = await readViews(db, schemas);
     const columns = await readColumns(db, schemas, tables, lookups);
-    const indexes = await readIndexes(db, schemas, versionNum, tables, columns.names, lookups);
+    // Indexes are on tables and materialized views; triggers on tables and views.
+    const relations = new Map([...tables.identities, ...views.identities]);
+    const indexes = await readIndexes(
+      db,
+      schemas,
+      versionNum,
+      { ...tables, identities: relations },
+      new Map([...columns.names, ...views.names]),
+      lookups,
+    );
     const constraints = await readConstraints(
       db,
       schemas,
@@ -121,6 +138,12 @@ async function readCatalog(
     for (const [oid, resolved] of indexes) {
       if (!constraints.backingIndexes.has(oid)) index[resolved.row.identity] = mapIndex(resolved);
     }
+    const sequence = await readSequences(db, schemas);
+    const routines = await readFunctions(db, schemas, versionNum);
+    const trigger = await readTriggers(db, schemas, versionNum, relations);
+    const type = await readTypes(db, schemas, versionNum);
+    const domain = await readDomains(db, schemas, versionNum);
+    const policy = await readPolicies(db, schemas, tables.identities);
     return {
       // Sorted by identity, as snapshot files are: canonical as built, and cheap to compare.
       objects: {
@@ -130,6 +153,15 @@ async function readCatalog(
         column: sortedByIdentity(columns.columns),
         constraint: sortedByIdentity(constraints.constraints),
         index: sortedByIdentity(index),
+        view: sortedByIdentity(views.views),
+        materialized_view: sortedByIdentity(views.materializedViews),
+        sequence: sortedByIdentity(sequence),
+        function: sortedByIdentity(routines.functions),
+        procedure: sortedByIdentity(routines.procedures),
+        trigger: sortedByIdentity(trigger),
+        type: sortedByIdentity(type),
+        domain: sortedByIdentity(domain),
+        policy: sortedByIdentity(policy),
       },
       serverVersion: shortVersion(server.server_version),
       serverVersionNum: versionNum,

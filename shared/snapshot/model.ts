@@ -95,7 +95,7 @@ export interface ConstraintReference {
 }
 
 export interface ConstraintObject {
-  /** Identity of the table (or domain, later) the constraint belongs to. */
+  /** Identity of the table the constraint belongs to. */
   readonly table: string;
   readonly name: string;
   readonly type: ConstraintType;
@@ -141,6 +141,121 @@ export interface IndexObject {
   readonly definition: string | null;
 }
 
+/** A view or a materialized view (the two are separate kinds with one shape). */
+export interface ViewObject {
+  readonly schema: string;
+  readonly name: string;
+  /** `pg_get_viewdef` of the view's query, pretty-printed, trailing semicolon and whitespace removed. */
+  readonly definition: string;
+  /** `reloptions`, sorted: `check_option=local`, `security_barrier=true`, `fillfactor=70`. */
+  readonly options: readonly string[];
+  readonly privileges: readonly Privilege[];
+  readonly comment: string | null;
+  readonly owner: string;
+}
+
+/** A standalone sequence (identity and serial sequences are part of their column). */
+export interface SequenceObject {
+  readonly schema: string;
+  readonly name: string;
+  /** `bigint`, `integer` or `smallint`. */
+  readonly data_type: string;
+  /** 64-bit values are kept as decimal strings: they do not fit a JSON number. */
+  readonly increment: string;
+  readonly start: string;
+  readonly min_value: string;
+  readonly max_value: string;
+  readonly cache: string;
+  readonly cycle: boolean;
+  readonly privileges: readonly Privilege[];
+  readonly comment: string | null;
+  readonly owner: string;
+}
+
+export type Volatility = "immutable" | "stable" | "volatile";
+
+/**
+ * A function or a procedure (kinds `function` and `procedure`). Identity:
+ * `schema.name(argument types)`, so overloads are distinct objects.
+ */
+export interface FunctionObject {
+  readonly schema: string;
+  readonly name: string;
+  /** Argument types as in the identity: `bigint, text` (empty for none). */
+  readonly arguments: string;
+  /**
+   * Everything else that defines it, as one text: arguments with names, modes and defaults,
+   * result type, language, strictness, parallel safety, cost, rows, settings and body.
+   */
+  readonly definition: string;
+  readonly security_definer: boolean;
+  readonly volatility: Volatility;
+  readonly privileges: readonly Privilege[];
+  readonly comment: string | null;
+  readonly owner: string;
+}
+
+/** `enabled` fires in origin mode (the default); `replica` and `always` are the replication modes. */
+export type TriggerEnabled = "enabled" | "disabled" | "replica" | "always";
+
+export interface TriggerObject {
+  /** Identity of the table or view the trigger is on. */
+  readonly table: string;
+  readonly name: string;
+  /** `pg_get_triggerdef` with the trigger's name and table replaced, so a rename is not a definition change. */
+  readonly definition: string;
+  readonly enabled: TriggerEnabled;
+  readonly comment: string | null;
+}
+
+export interface TypeObject {
+  readonly schema: string;
+  readonly name: string;
+  /** `enum`, `composite`, `range` or `base`. Multiranges are part of their range. */
+  readonly type: string;
+  /** Enum labels in sort order; null for other types. */
+  readonly labels: readonly string[] | null;
+  /** Composite attributes in order, `name type [COLLATE c]`; null for other types. */
+  readonly attributes: readonly string[] | null;
+  /** What defines other kinds of type (a range's subtype, …); null for enums and composites. */
+  readonly definition: string | null;
+  readonly privileges: readonly Privilege[];
+  readonly comment: string | null;
+  readonly owner: string;
+}
+
+export interface DomainObject {
+  readonly schema: string;
+  readonly name: string;
+  /** Base type, `format_type` spelling. */
+  readonly data_type: string;
+  readonly default: string | null;
+  readonly nullable: boolean;
+  /** Collation when it is not the base type's default, else null. */
+  readonly collation: string | null;
+  /** Check constraints sorted by name: `positive: CHECK ((VALUE > 0))` (` NOT VALID` when not validated). */
+  readonly constraints: readonly string[];
+  readonly privileges: readonly Privilege[];
+  readonly comment: string | null;
+  readonly owner: string;
+}
+
+export interface PolicyObject {
+  /** Identity of the table the policy is on. */
+  readonly table: string;
+  readonly name: string;
+  /** `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`. */
+  readonly command: string;
+  readonly permissive: boolean;
+  /** Role names sorted (`PUBLIC` for the public pseudo-role). */
+  readonly roles: readonly string[];
+  /** Deparsed USING expression, or null. */
+  readonly using: string | null;
+  /** Deparsed WITH CHECK expression, or null. */
+  readonly with_check: string | null;
+  readonly comment: string | null;
+}
+
 /** Every kind a snapshot can hold, in the order reports list them. */
 export const OBJECT_KINDS = [
   "schema",
@@ -149,6 +264,15 @@ export const OBJECT_KINDS = [
   "column",
   "constraint",
   "index",
+  "view",
+  "materialized_view",
+  "sequence",
+  "function",
+  "procedure",
+  "trigger",
+  "type",
+  "domain",
+  "policy",
 ] as const;
 
 export type SnapshotKind = (typeof OBJECT_KINDS)[number];
@@ -160,6 +284,15 @@ export interface SnapshotObjects {
   readonly column: Readonly<Record<string, ColumnObject>>;
   readonly constraint: Readonly<Record<string, ConstraintObject>>;
   readonly index: Readonly<Record<string, IndexObject>>;
+  readonly view: Readonly<Record<string, ViewObject>>;
+  readonly materialized_view: Readonly<Record<string, ViewObject>>;
+  readonly sequence: Readonly<Record<string, SequenceObject>>;
+  readonly function: Readonly<Record<string, FunctionObject>>;
+  readonly procedure: Readonly<Record<string, FunctionObject>>;
+  readonly trigger: Readonly<Record<string, TriggerObject>>;
+  readonly type: Readonly<Record<string, TypeObject>>;
+  readonly domain: Readonly<Record<string, DomainObject>>;
+  readonly policy: Readonly<Record<string, PolicyObject>>;
 }
 
 export type ObjectOfKind<K extends SnapshotKind> = SnapshotObjects[K][string];
@@ -209,5 +342,21 @@ export interface Snapshot {
 export function emptyObjects(): {
   -readonly [K in SnapshotKind]: Record<string, ObjectOfKind<K>>;
 } {
-  return { schema: {}, extension: {}, table: {}, column: {}, constraint: {}, index: {} };
+  return {
+    schema: {},
+    extension: {},
+    table: {},
+    column: {},
+    constraint: {},
+    index: {},
+    view: {},
+    materialized_view: {},
+    sequence: {},
+    function: {},
+    procedure: {},
+    trigger: {},
+    type: {},
+    domain: {},
+    policy: {},
+  };
 }

@@ -181,6 +181,17 @@ export function parseSnapshot(text: string, origin: string): Snapshot {
       `not a pgdrift snapshot: expected format "${SNAPSHOT_FORMAT}", found ${found}`,
     );
   }
+  const objects = (data as { objects?: unknown }).objects;
+  if (objects !== null && typeof objects === "object" && !Array.isArray(objects)) {
+    const absent = OBJECT_KINDS.filter((kind) => !Object.hasOwn(objects, kind));
+    if (absent.length > 0 && absent.length < OBJECT_KINDS.length) {
+      // Comparing it would report every object of those kinds as unexpected (or miss them).
+      throw new SnapshotFormatError(
+        origin,
+        `made by an earlier pgdrift that did not read ${absent.join(", ")}; rebuild it (pgdrift baseline build, or pgdrift snapshot) with this version`,
+      );
+    }
+  }
   const parsed = snapshotSchema.safeParse(data);
   if (!parsed.success) {
     const first = parsed.error.issues[0];

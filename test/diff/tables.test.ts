@@ -63,7 +63,7 @@ describe("table rule", () => {
       kind: "schema",
       object: "billing",
       change: "missing",
-      evidence: { tables: 1, columns: 2, constraints: 0, indexes: 1 },
+      evidence: { tables: 1, columns: 2, indexes: 1 },
       message: "schema billing is missing, with its 1 table, 2 columns and 1 index",
     });
   });

@@ -31,7 +31,7 @@ describe("renderText", () => {
 
   it("says which kinds were compared and which are not yet, so clean is not overstated", () => {
     expect(lines[1]).toBe(
-      "compared: schema, extension, table, column, constraint, index · not compared yet: view, materialized_view, sequence, function, procedure, trigger, type, domain, policy, migration",
+      "compared: schema, extension, table, column, constraint, index, view, materialized_view, sequence, function, procedure, trigger, type, domain, policy · not compared yet: migration",
     );
   });
 

@@ -1,0 +1,11 @@
+import type { DomainObject } from "../snapshot/model.ts";
+import type { Queryable } from "./queryable.ts";
+
+// STUB: to be implemented (issue 4).
+export async function readDomains(
+  _db: Queryable,
+  _schemas: readonly string[] | null,
+  _serverVersionNum: number,
+): Promise<Record<string, DomainObject>> {
+  return {};
+}
