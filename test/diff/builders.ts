@@ -2,14 +2,21 @@ import {
   type ColumnObject,
   type ConstraintObject,
   type ConstraintType,
+  type DomainObject,
   type ExtensionObject,
   emptyObjects,
+  type FunctionObject,
   type IndexObject,
   type ObjectOfKind,
+  type PolicyObject,
   type SchemaObject,
+  type SequenceObject,
   type SnapshotKind,
   type SnapshotObjects,
   type TableObject,
+  type TriggerObject,
+  type TypeObject,
+  type ViewObject,
 } from "../../shared/snapshot/model.ts";
 
 type Mutable = ReturnType<typeof emptyObjects>;
@@ -144,6 +151,133 @@ export class SnapshotBuilder {
 
   build(): SnapshotObjects {
     return structuredClone(this.objects);
+  }
+
+  /** A function `schema.name(arguments)`; `kind` "procedure" files it under procedures. */
+  routine(
+    identity: string,
+    patch: Partial<FunctionObject> = {},
+    kind: "function" | "procedure" = "function",
+  ): this {
+    const open = identity.indexOf("(");
+    const [schema, name] = split(identity.slice(0, open));
+    this.objects[kind][identity] = {
+      schema,
+      name,
+      arguments: identity.slice(open + 1, -1),
+      definition: `(${identity.slice(open + 1, -1)}) RETURNS integer\n LANGUAGE sql PARALLEL UNSAFE COST 100\nAS $function$SELECT 1$function$`,
+      security_definer: false,
+      volatility: "volatile",
+      privileges: ["OWNER:EXECUTE", "PUBLIC:EXECUTE"],
+      comment: null,
+      owner: "app",
+      ...patch,
+    };
+    return this;
+  }
+
+  trigger(table: string, name: string, patch: Partial<TriggerObject> = {}): this {
+    this.objects.trigger[`${table}.${name}`] = {
+      table,
+      name,
+      definition: `BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION public.touch()`,
+      enabled: "enabled",
+      comment: null,
+      ...patch,
+    };
+    return this;
+  }
+
+  policy(table: string, name: string, patch: Partial<PolicyObject> = {}): this {
+    this.objects.policy[`${table}.${name}`] = {
+      table,
+      name,
+      command: "ALL",
+      permissive: true,
+      roles: ["PUBLIC"],
+      using: null,
+      with_check: null,
+      comment: null,
+      ...patch,
+    };
+    return this;
+  }
+
+  /** A standalone sequence with PostgreSQL's defaults for a bigint sequence. */
+  sequence(identity: string, patch: Partial<SequenceObject> = {}): this {
+    const [schema, name] = split(identity);
+    this.objects.sequence[identity] = {
+      schema,
+      name,
+      data_type: "bigint",
+      increment: "1",
+      start: "1",
+      min_value: "1",
+      max_value: "9223372036854775807",
+      cache: "1",
+      cycle: false,
+      privileges: ["OWNER:SELECT", "OWNER:UPDATE", "OWNER:USAGE"],
+      comment: null,
+      owner: "app",
+      ...patch,
+    };
+    return this;
+  }
+
+  /** A type: an enum with `labels`, a composite with `attributes`, or another kind via the patch. */
+  userType(identity: string, patch: Partial<TypeObject> = {}): this {
+    const [schema, name] = split(identity);
+    this.objects.type[identity] = {
+      schema,
+      name,
+      type: patch.attributes ? "composite" : patch.definition ? "range" : "enum",
+      labels: null,
+      attributes: null,
+      definition: null,
+      privileges: ["OWNER:USAGE", "PUBLIC:USAGE"],
+      comment: null,
+      owner: "app",
+      ...patch,
+    };
+    return this;
+  }
+
+  domain(identity: string, dataType: string, patch: Partial<DomainObject> = {}): this {
+    const [schema, name] = split(identity);
+    this.objects.domain[identity] = {
+      schema,
+      name,
+      data_type: dataType,
+      default: null,
+      nullable: true,
+      collation: null,
+      constraints: [],
+      privileges: ["OWNER:USAGE", "PUBLIC:USAGE"],
+      comment: null,
+      owner: "app",
+      ...patch,
+    };
+    return this;
+  }
+
+  /** A view (or, with `kind` "materialized_view", a materialized view) selecting from a table. */
+  view(
+    identity: string,
+    patch: Partial<ViewObject> = {},
+    kind: "view" | "materialized_view" = "view",
+  ): this {
+    const [schema, name] = split(identity);
+    this.objects[kind][identity] = {
+      schema,
+      name,
+      definition: " SELECT id,\n    email\n   FROM public.users\n  WHERE active",
+      options: [],
+      privileges: ["OWNER:SELECT"],
+      comment: null,
+      owner: "app",
+      ...patch,
+    };
+    return this;
   }
 }
 
