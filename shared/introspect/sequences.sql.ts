@@ -1,10 +1,86 @@
 import type { SequenceObject } from "../snapshot/model.ts";
 import type { Queryable } from "./queryable.ts";
+import { catalogQuery } from "./session.ts";
+import {
+  normalizePrivileges,
+  notExtensionMember,
+  privilegesArray,
+  qualifiedName,
+  SCHEMA_IN_SCOPE,
+} from "./sql-fragments.ts";
 
-// STUB: to be implemented (issue 4).
+/**
+ * Standalone sequences: their parameters from pg_sequence, never their values (last_value is
+ * data). A sequence that belongs to a table column — an identity column's (pg_depend deptype
+ * 'i') or a serial / `OWNED BY` one's ('a') — is part of that column and is not listed.
+ */
+const SEQUENCES_SQL = /* SQL */ `
+SELECT ${qualifiedName("n.nspname", "c.relname")} AS identity,
+       n.nspname AS schema,
+       c.relname AS name,
+       pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
+       s.seqincrement::text AS increment,
+       s.seqstart::text AS start,
+       s.seqmin::text AS min_value,
+       s.seqmax::text AS max_value,
+       s.seqcache::text AS cache,
+       s.seqcycle AS cycle,
+       ${privilegesArray("c.relacl", "s", "c.relowner")} AS privileges,
+       d.description AS comment,
+       pg_catalog.pg_get_userbyid(c.relowner) AS owner
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+WHERE c.relkind = 'S'
+  AND ${SCHEMA_IN_SCOPE}
+  AND ${notExtensionMember("pg_catalog.pg_class", "c.oid")}
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend owned
+    WHERE owned.classid = 'pg_catalog.pg_class'::regclass AND owned.objid = c.oid
+      AND owned.refclassid = 'pg_catalog.pg_class'::regclass AND owned.refobjsubid > 0
+      AND owned.deptype IN ('a', 'i'))`;
+
+interface SequenceRow {
+  identity: string;
+  schema: string;
+  name: string;
+  data_type: string;
+  increment: string;
+  start: string;
+  min_value: string;
+  max_value: string;
+  cache: string;
+  cycle: boolean;
+  privileges: string[] | null;
+  comment: string | null;
+  owner: string;
+}
+
+export function mapSequence(row: SequenceRow): SequenceObject {
+  // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
+  return {
+    cache: row.cache,
+    comment: row.comment,
+    cycle: row.cycle,
+    data_type: row.data_type,
+    increment: row.increment,
+    max_value: row.max_value,
+    min_value: row.min_value,
+    name: row.name,
+    owner: row.owner,
+    privileges: normalizePrivileges(row.privileges),
+    schema: row.schema,
+    start: row.start,
+  };
+}
+
 export async function readSequences(
-  _db: Queryable,
-  _schemas: readonly string[] | null,
+  db: Queryable,
+  schemas: readonly string[] | null,
 ): Promise<Record<string, SequenceObject>> {
-  return {};
+  const rows = await catalogQuery<SequenceRow>(db, "sequences", SEQUENCES_SQL, [schemas]);
+  const sequences: Record<string, SequenceObject> = {};
+  for (const row of rows) sequences[row.identity] = mapSequence(row);
+  return sequences;
 }
