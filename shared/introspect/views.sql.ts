@@ -1,6 +1,124 @@
 import type { ViewObject } from "../snapshot/model.ts";
-import type { ColumnNames } from "./lookups.sql.ts";
+import { type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
+import { catalogQuery } from "./session.ts";
+import {
+  normalizePrivileges,
+  notExtensionMember,
+  privilegesArray,
+  qualifiedName,
+  SCHEMA_IN_SCOPE,
+} from "./sql-fragments.ts";
+import { normalizeViewDefinition } from "./view-definition.ts";
+
+/**
+ * Views and materialized views. The query of each is deparsed once (`pg_get_viewdef`, with the
+ * session's empty search_path, so every name in it is schema-qualified). pg_get_viewdef takes
+ * ACCESS SHARE locks on the view and the relations it reads: behind a running migration's
+ * ACCESS EXCLUSIVE lock it waits until lock_timeout, and the session names the locked relation.
+ * The column names of materialized views come along, for the keys of their indexes, and the
+ * server's version, for the definitions older majors print differently (view-definition.ts).
+ */
+const VIEWS_SQL = /* SQL */ `
+SELECT c.oid::int8::text AS oid,
+       ${qualifiedName("n.nspname", "c.relname")} AS identity,
+       n.nspname AS schema,
+       c.relname AS name,
+       c.relkind,                          -- 'v' view, 'm' materialized view
+       pg_catalog.pg_get_viewdef(c.oid, true) AS definition,
+       pg_catalog.current_setting('server_version_num')::int AS server_version_num,
+       c.reloptions AS options,
+       t.reloptions AS toast_options,
+       d.description AS comment,
+       ${privilegesArray("c.relacl", "r", "c.relowner")} AS privileges,
+       pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+       CASE WHEN c.relkind = 'm' THEN
+         (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(
+                   a.attnum, pg_catalog.quote_ident(a.attname), a.attcollation::int8::text)
+                 ORDER BY a.attnum)
+          FROM pg_catalog.pg_attribute a
+          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) END AS columns
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+WHERE c.relkind IN ('v', 'm')
+  AND ${SCHEMA_IN_SCOPE}
+  AND ${notExtensionMember("pg_catalog.pg_class", "c.oid")}`;
+
+interface ViewRow {
+  oid: string;
+  identity: string;
+  schema: string;
+  name: string;
+  relkind: string;
+  definition: string;
+  server_version_num: number;
+  options: string[] | null;
+  toast_options: string[] | null;
+  comment: string | null;
+  privileges: string[] | null;
+  owner: string;
+  /** Materialized views only: `[attnum, quoted name, collation OID]` per column. */
+  columns: Array<[number, string, string]> | null;
+}
+
+/** Options whose value is a boolean: PostgreSQL reads `on`, `yes`, `1`, `TRUE` … as one value. */
+const BOOLEAN_OPTIONS = new Set([
+  "security_barrier",
+  "security_invoker",
+  "autovacuum_enabled",
+  "vacuum_truncate",
+  "user_catalog_table",
+]);
+/** Options whose value is a keyword PostgreSQL reads case-insensitively (booleans allowed too). */
+const KEYWORD_OPTIONS = new Set(["check_option", "vacuum_index_cleanup"]);
+
+/** parse_bool's spellings: `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0` and unique prefixes. */
+function parseBool(value: string): boolean | null {
+  const v = value.toLowerCase();
+  if (v === "1" || (v.length >= 2 && "on".startsWith(v))) return true;
+  if (v === "0" || (v.length >= 2 && "off".startsWith(v))) return false;
+  if (v.length > 0 && ("true".startsWith(v) || "yes".startsWith(v))) return true;
+  if (v.length > 0 && ("false".startsWith(v) || "no".startsWith(v))) return false;
+  return null;
+}
+
+/**
+ * `security_barrier=on` and `security_barrier=true` are the same option: reloptions keeps the
+ * value as written, so booleans are spelled `true`/`false` and keywords in lower case.
+ */
+export function normalizeOption(option: string): string {
+  const eq = option.indexOf("=");
+  if (eq < 0) return option;
+  const name = option.slice(0, eq);
+  const value = option.slice(eq + 1);
+  const base = name.startsWith("toast.") ? name.slice(6) : name;
+  if (BOOLEAN_OPTIONS.has(base) || KEYWORD_OPTIONS.has(base)) {
+    const bool = parseBool(value);
+    if (bool !== null && base !== "check_option") return `${name}=${bool}`;
+    if (KEYWORD_OPTIONS.has(base)) return `${name}=${value.toLowerCase()}`;
+  }
+  return option;
+}
+
+export function mapView(row: ViewRow): ViewObject {
+  const options = [
+    ...(row.options ?? []),
+    ...(row.toast_options ?? []).map((option) => `toast.${option}`),
+  ].map(normalizeOption);
+  // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
+  return {
+    comment: row.comment,
+    definition: normalizeViewDefinition(row.definition, row.server_version_num),
+    name: row.name,
+    options: [...new Set(options)].sort(),
+    owner: row.owner,
+    privileges: normalizePrivileges(row.privileges),
+    schema: row.schema,
+  };
+}
 
 export interface ViewsRead {
   readonly views: Record<string, ViewObject>;
@@ -11,10 +129,21 @@ export interface ViewsRead {
   readonly names: ColumnNames;
 }
 
-// STUB: to be implemented (issue 4).
 export async function readViews(
-  _db: Queryable,
-  _schemas: readonly string[] | null,
+  db: Queryable,
+  schemas: readonly string[] | null,
 ): Promise<ViewsRead> {
-  return { views: {}, materializedViews: {}, identities: new Map(), names: new Map() };
+  const rows = await catalogQuery<ViewRow>(db, "views", VIEWS_SQL, [schemas]);
+  const views: Record<string, ViewObject> = {};
+  const materializedViews: Record<string, ViewObject> = {};
+  const identities = new Map<string, string>();
+  const names: ColumnNames = new Map();
+  for (const row of rows) {
+    (row.relkind === "m" ? materializedViews : views)[row.identity] = mapView(row);
+    identities.set(row.oid, row.identity);
+    for (const [attnum, name, collation] of row.columns ?? []) {
+      names.set(columnKey(row.oid, attnum), { name, collation });
+    }
+  }
+  return { views, materializedViews, identities, names };
 }

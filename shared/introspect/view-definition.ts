@@ -1,0 +1,209 @@
+/**
+ * View definitions as PostgreSQL 16 and later print them, whatever the major.
+ *
+ * Before PostgreSQL 16, a view's stored query carried two placeholder range-table entries
+ * (OLD and NEW), so `pg_get_viewdef` qualified every column of the query with its relation
+ * (`SELECT users.id FROM app.users WHERE users.active`). From 16 on, a query that reads a
+ * single FROM item prints its columns unqualified (`SELECT id FROM app.users WHERE active`).
+ * Same schema, different text: a baseline built on 15 would report every simple view of a 17
+ * environment as changed. On servers older than 16 the redundant qualifiers are removed, in the
+ * top-level query only and only when it reads a single FROM item: exactly where 16 leaves them
+ * out. Subqueries, CTE bodies and set operations are printed the same by every major, and are
+ * left as they are. Anything this cannot read with certainty is left unchanged.
+ */
+
+/** `pg_get_viewdef` text without the trailing whitespace and final `;`, PostgreSQL 16 style. */
+export function normalizeViewDefinition(text: string, serverVersionNum: number): string {
+  const trimmed = text.replace(/;?\s*$/, "");
+  return serverVersionNum >= 160000 ? trimmed : unqualifySingleSource(trimmed);
+}
+
+type TokenType = "word" | "quoted" | "string" | "space" | "punct";
+
+interface Token {
+  readonly type: TokenType;
+  readonly text: string;
+  readonly start: number;
+  /** False inside a subquery (a parenthesis opening with SELECT, WITH, VALUES or TABLE). */
+  topLevel: boolean;
+  /** Parenthesis depth within the top-level query. */
+  depth: number;
+}
+
+const WORD = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/y;
+
+function tokenize(text: string): Token[] | null {
+  const tokens: Token[] = [];
+  let i = 0;
+  const push = (type: TokenType, end: number) => {
+    tokens.push({ type, text: text.slice(i, end), start: i, topLevel: true, depth: 0 });
+    i = end;
+  };
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (/\s/.test(c)) {
+      let end = i + 1;
+      while (end < text.length && /\s/.test(text[end] as string)) end++;
+      push("space", end);
+    } else if (c === "'" || c === '"') {
+      // Quotes inside are doubled; an unterminated literal means the text is not understood.
+      let end = i + 1;
+      for (;;) {
+        const next = text.indexOf(c, end);
+        if (next < 0) return null;
+        if (text[next + 1] === c) end = next + 2;
+        else {
+          end = next + 1;
+          break;
+        }
+      }
+      push(c === "'" ? "string" : "quoted", end);
+    } else {
+      WORD.lastIndex = i;
+      const word = WORD.exec(text);
+      if (word) push("word", i + word[0].length);
+      else if (c === ":" && text[i + 1] === ":") push("punct", i + 2);
+      else push("punct", i + 1);
+    }
+  }
+  return tokens;
+}
+
+/** Keywords are printed in upper case. */
+function isKeyword(token: Token, ...words: string[]): boolean {
+  return token.type === "word" && words.includes(token.text);
+}
+
+/** quote_ident leaves a name unquoted only when it is lower case letters, digits, `_` and `$`. */
+function isIdentifier(token: Token | undefined): boolean {
+  return (
+    token !== undefined &&
+    (token.type === "quoted" || (token.type === "word" && /^[a-z_][a-z0-9_$]*$/.test(token.text)))
+  );
+}
+
+/** Marks which tokens belong to the top-level query and their parenthesis depth in it. */
+function markLevels(tokens: Token[]): boolean {
+  const frames: boolean[] = []; // true: a subquery
+  let subqueries = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    if (token.text === ")") {
+      const frame = frames.pop();
+      if (frame === undefined) return false;
+      if (frame) subqueries--;
+    }
+    token.topLevel = subqueries === 0;
+    token.depth = frames.length;
+    if (token.text === "(") {
+      let next = i + 1;
+      while (tokens[next]?.type === "space") next++;
+      const after = tokens[next];
+      const subquery = after !== undefined && isKeyword(after, "SELECT", "WITH", "VALUES", "TABLE");
+      frames.push(subquery);
+      if (subquery) subqueries++;
+    }
+  }
+  return frames.length === 0;
+}
+
+const CLAUSES_AFTER_FROM = [
+  "WHERE",
+  "GROUP",
+  "HAVING",
+  "WINDOW",
+  "ORDER",
+  "LIMIT",
+  "OFFSET",
+  "FETCH",
+  "FOR",
+];
+
+/** The name columns of the only FROM item are qualified with, or null when not one item. */
+function singleSourceName(items: readonly Token[]): string | null {
+  // Significant tokens, with each parenthesized group collapsed to one `()` element.
+  const elements: Token[] = [];
+  for (const token of items) {
+    if (token.type === "space" || token.text === ")") continue;
+    // A join, even in parentheses, reads several relations.
+    if (token.topLevel && isKeyword(token, "JOIN")) return null;
+    if (token.depth > 0 || !token.topLevel) {
+      if (token.text === "(" && token.depth === 0 && token.topLevel) elements.push(token);
+      continue;
+    }
+    if (token.text === ",") return null;
+    elements.push(token);
+  }
+  let at = 0;
+  // ONLY, LATERAL, ROWS FROM, XMLTABLE, …: the item is named by its alias.
+  const keyword = (token: Token | undefined) =>
+    token?.type === "word" && /^[A-Z][A-Z_]*$/.test(token.text);
+  while (keyword(elements[at])) at++;
+  let name: string | null = null;
+  if (elements[at]?.text === "(") at++;
+  else {
+    while (isIdentifier(elements[at])) {
+      name = (elements[at] as Token).text;
+      at++;
+      if (elements[at]?.text !== ".") break;
+      at++;
+    }
+    if (name === null) return null;
+    if (elements[at]?.text === "(") at++;
+  }
+  while (keyword(elements[at]) && isKeyword(elements[at] as Token, "WITH", "ORDINALITY")) at++;
+  const alias = elements[at];
+  return isIdentifier(alias) ? (alias as Token).text : name;
+}
+
+/** Words after which `x.y` outside the FROM clause is a type or collation name, never a column. */
+const NAME_CONTEXT = ["COLLATE", "AS", "RETURNING"];
+
+function unqualifySingleSource(text: string): string {
+  const tokens = tokenize(text);
+  if (tokens === null || !markLevels(tokens)) return text;
+  const top = (t: Token) => t.topLevel;
+  if (tokens.some((t) => top(t) && isKeyword(t, "UNION", "INTERSECT", "EXCEPT"))) return text;
+  const significant = (from: number, step: 1 | -1): Token | undefined => {
+    for (let i = from + step; i >= 0 && i < tokens.length; i += step) {
+      if ((tokens[i] as Token).type !== "space") return tokens[i];
+    }
+    return undefined;
+  };
+  const from = tokens.findIndex(
+    (t, i) =>
+      top(t) &&
+      t.depth === 0 &&
+      isKeyword(t, "FROM") &&
+      !isKeyword(significant(i, -1) ?? t, "DISTINCT"),
+  );
+  if (from < 0) return text;
+  let end = from + 1;
+  while (end < tokens.length) {
+    const t = tokens[end] as Token;
+    if (top(t) && t.depth === 0 && isKeyword(t, ...CLAUSES_AFTER_FROM)) break;
+    end++;
+  }
+  const source = singleSourceName(tokens.slice(from + 1, end));
+  if (source === null) return text;
+  const removed = new Set<number>();
+  tokens.forEach((token, i) => {
+    if (!top(token) || (i > from && i < end) || token.text !== source) return;
+    const dot = tokens[i + 1];
+    const column = tokens[i + 2];
+    const after = tokens[i + 3];
+    if (dot?.text !== "." || !isIdentifier(column) || after?.text === "(" || after?.text === ".")
+      return;
+    const before = significant(i, -1);
+    if (
+      before &&
+      (before.text === "::" || before.text === "." || isKeyword(before, ...NAME_CONTEXT))
+    )
+      return;
+    removed.add(i).add(i + 1);
+  });
+  return tokens
+    .filter((_, i) => !removed.has(i))
+    .map((t) => t.text)
+    .join("");
+}
