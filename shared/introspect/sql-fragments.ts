@@ -41,7 +41,15 @@ export function privilegesArray(
     FROM pg_catalog.aclexplode(${source}) a)`;
 }
 
+/**
+ * PostgreSQL 17 added MAINTAIN to the owner's default privileges on tables, views and
+ * materialized views; an owner can always grant it to itself again, so it says nothing about
+ * drift, and leaving it out keeps 14–16 and 17+ alike (docs/cross-major.md). MAINTAIN granted
+ * to other roles is kept.
+ */
+const OWNER_MAINTAIN = new Set(["OWNER:MAINTAIN", "OWNER:MAINTAIN*"]);
+
 /** Sorted, without duplicates (the same grant from two grantors is one privilege). */
 export function normalizePrivileges(privileges: readonly string[] | null): string[] {
-  return [...new Set(privileges ?? [])].sort();
+  return [...new Set(privileges ?? [])].filter((p) => !OWNER_MAINTAIN.has(p)).sort();
 }

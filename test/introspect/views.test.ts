@@ -54,13 +54,11 @@ CREATE INDEX user_totals_total ON app.user_totals (total DESC) WHERE total > 0;
 describe("views and materialized views", () => {
   let db: TestDatabase;
   let objects: SnapshotObjects;
-  let serverVersionNum: number;
 
   beforeAll(async () => {
     db = await createTestDatabase("views", SCHEMA_SQL);
     const result = await introspect(db.client);
     objects = result.objects;
-    serverVersionNum = result.serverVersionNum;
   });
   afterAll(async () => {
     await db?.drop();
@@ -69,7 +67,6 @@ describe("views and materialized views", () => {
   const OWNER_DEFAULTS = () => [
     "OWNER:DELETE",
     "OWNER:INSERT",
-    ...(serverVersionNum >= 170000 ? ["OWNER:MAINTAIN"] : []),
     "OWNER:REFERENCES",
     "OWNER:SELECT",
     "OWNER:TRIGGER",
