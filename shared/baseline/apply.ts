@@ -14,15 +14,32 @@ import { lineAtPosition, type SqlStatement, splitSql } from "./sql-split.ts";
  *   and run statement by statement without a transaction, as `psql -f` (without `-1`) does;
  * - a file with its own `BEGIN` / `COMMIT` runs statement by statement from the start, so its
  *   transactions are the ones it asks for;
+ * - a file its tool runs outside a transaction (`transaction: false`: dbmate
+ *   `transaction:false`, Flyway `executeInTransaction=false`) runs statement by statement too;
+ * - scripts the tool runs around a migration (`before` / `after`: Flyway callbacks) run just
+ *   before and after it, each applied like a file;
  * - a role the migrations name but nobody created (`GRANT … TO app_reader`) is created
  *   `NOLOGIN` and the work retried: environments have their roles, a scratch database does not.
  */
 
-/** What `applyMigrations` needs of a migration. */
-export interface SqlMigration {
+/** A script to run: a migration, or one its tool runs around it. */
+export interface SqlScript {
   /** The name in messages: the path relative to the migrations folder. */
   readonly file: string;
   readonly sql: string;
+  /**
+   * False when the tool runs the script outside a transaction (dbmate `transaction:false`,
+   * Flyway `executeInTransaction=false`): it is applied statement by statement, as `psql -f`.
+   */
+  readonly transaction?: boolean;
+}
+
+/** What `applyMigrations` needs of a migration. */
+export interface SqlMigration extends SqlScript {
+  /** Scripts the tool runs just before it (Flyway callbacks), in order. */
+  readonly before?: readonly SqlScript[];
+  /** Scripts the tool runs just after it, in order. */
+  readonly after?: readonly SqlScript[];
 }
 
 export interface ApplyOptions {
@@ -48,6 +65,14 @@ interface Plan {
   readonly statements: readonly SqlStatement[];
   /** The file begins or ends transactions itself. */
   readonly ownTransactions: boolean;
+  /** The tool runs it outside a transaction. */
+  readonly noTransaction: boolean;
+}
+
+interface MigrationPlan {
+  readonly before: readonly Plan[];
+  readonly main: Plan;
+  readonly after: readonly Plan[];
 }
 
 interface Context {
@@ -161,7 +186,7 @@ function metaCommandHelp(command: string): string {
   return "pgdrift sends SQL to the server, it is not psql; do what the command does in SQL or remove it";
 }
 
-function plan(migration: SqlMigration): Plan {
+function plan(migration: SqlScript): Plan {
   const { statements, metaCommands } = splitSql(migration.sql);
   const meta = metaCommands[0];
   if (meta) {
@@ -176,6 +201,15 @@ function plan(migration: SqlMigration): Plan {
     sql: migration.sql,
     statements,
     ownTransactions: statements.some((statement) => transactionEffect(statement.words) !== null),
+    noTransaction: migration.transaction === false,
+  };
+}
+
+function planMigration(migration: SqlMigration): MigrationPlan {
+  return {
+    before: (migration.before ?? []).map(plan),
+    main: plan(migration),
+    after: (migration.after ?? []).map(plan),
   };
 }
 
@@ -184,7 +218,7 @@ function plan(migration: SqlMigration): Plan {
  * Throws the `MigrationError` of the first offending file.
  */
 export function checkMigrations(migrations: readonly SqlMigration[]): void {
-  for (const migration of migrations) plan(migration);
+  for (const migration of migrations) planMigration(migration);
 }
 
 async function rollback(db: Queryable): Promise<void> {
@@ -289,6 +323,11 @@ async function applyFile(db: Queryable, plan: Plan, ctx: Context): Promise<void>
     ctx.log(`${plan.file}: no statements`);
     return;
   }
+  if (plan.noTransaction) {
+    ctx.log(`${plan.file} runs outside a transaction: applying it statement by statement`);
+    await applyStatements(db, plan, ctx);
+    return;
+  }
   if (plan.ownTransactions) {
     ctx.log(`${plan.file} manages its own transactions: applying it statement by statement`);
     await applyStatements(db, plan, ctx);
@@ -336,7 +375,7 @@ export async function applyMigrations(
   migrations: readonly SqlMigration[],
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const plans = migrations.map(plan);
+  const plans = migrations.map(planMigration);
   const ctx: Context = {
     log: options.log ?? (() => undefined),
     onRoleCreated: options.onRoleCreated ?? (() => undefined),
@@ -347,8 +386,16 @@ export async function applyMigrations(
   // English server messages, so a missing role can be recognised; refused unless superuser
   await db.query("SET lc_messages TO 'C'").catch(() => undefined);
   for (const [index, current] of plans.entries()) {
-    ctx.log(`applying ${current.file} (${index + 1}/${plans.length})`);
-    await applyFile(db, current, ctx);
+    for (const script of current.before) {
+      ctx.log(`running ${script.file} before ${current.main.file}`);
+      await applyFile(db, script, ctx);
+    }
+    ctx.log(`applying ${current.main.file} (${index + 1}/${plans.length})`);
+    await applyFile(db, current.main, ctx);
+    for (const script of current.after) {
+      ctx.log(`running ${script.file} after ${current.main.file}`);
+      await applyFile(db, script, ctx);
+    }
   }
   return { applied: plans.length, createdRoles: [...ctx.createdRoles] };
 }

@@ -304,6 +304,17 @@ export interface MigrationRecord {
   readonly version: string;
   /** `sha256:` + hex digest of the file's bytes. */
   readonly checksum: string;
+  /** `versioned`, or `repeatable` (Flyway `R__` files, known by description). Absent: versioned. */
+  readonly kind?: "versioned" | "repeatable";
+  /** The description or name the migration tool shows. */
+  readonly description?: string;
+  /**
+   * The checksum the tool stores in its history table, or null when it stores none
+   * (Flyway: signed 32-bit CRC32; Prisma: sha256 hex).
+   */
+  readonly toolChecksum?: number | string | null;
+  /** When the version is a timestamp: that instant, ISO 8601 UTC. */
+  readonly timestamp?: string | null;
 }
 
 export type SnapshotSource =

@@ -230,3 +230,105 @@ INSERT INTO c VALUES (1);`;
     expect(await exists(db, "public.meta_ok")).toBe(false);
   });
 });
+
+describe("applyMigrations with the tools' formats", () => {
+  async function scalar<T>(db: TestDatabase, sql: string): Promise<T> {
+    const { rows } = await db.client.query<{ value: T }>(sql);
+    return rows[0]?.value as T;
+  }
+
+  it("applies a Flyway folder with its callbacks, placeholders and non-transactional script", async () => {
+    const db = await database();
+    const messages: string[] = [];
+    const { migrations } = await readMigrations(join(FIXTURES, "flyway-basic"), "flyway");
+    const result = await applyMigrations(db.client, migrations, {
+      log: (message) => messages.push(message),
+    });
+    expect(result.applied).toBe(8);
+    // afterEachMigrate ran once per migration, versioned and repeatable
+    expect(await scalar(db, "SELECT count(*)::int AS value FROM migration_runs")).toBe(8);
+    expect(await scalar(db, "SELECT obj_description('public.accounts'::regclass) AS value")).toBe(
+      "customer accounts (history in flyway_schema_history)",
+    );
+    expect(
+      await scalar(db, "SELECT obj_description('public.migration_runs'::regclass) AS value"),
+    ).toBe("written by the beforeMigrate and afterEachMigrate callbacks");
+    expect(await exists(db, "public.account_totals")).toBe(true);
+    expect(
+      await scalar(
+        db,
+        "SELECT indisvalid AS value FROM pg_index WHERE indexrelid = 'public.orders_account_id_idx'::regclass",
+      ),
+    ).toBe(true);
+    expect(messages).toContain(
+      "2024/V2_1__orders_account_index.sql runs outside a transaction: applying it statement by statement",
+    );
+    expect(messages.slice(0, 3)).toEqual([
+      "running beforeMigrate.sql before V1__create_accounts.sql",
+      "applying V1__create_accounts.sql (1/8)",
+      "running afterEachMigrate.sql after V1__create_accounts.sql",
+    ]);
+  });
+
+  it("applies dbmate's up sections only, transaction:false outside a transaction", async () => {
+    const db = await database();
+    const messages: string[] = [];
+    const { migrations } = await readMigrations(join(FIXTURES, "dbmate-basic"), "dbmate");
+    await applyMigrations(db.client, migrations, { log: (message) => messages.push(message) });
+    expect(await exists(db, "public.orders")).toBe(true);
+    expect(await exists(db, "public.never_applied")).toBe(false);
+    expect(
+      await scalar(
+        db,
+        "SELECT indisvalid AS value FROM pg_index WHERE indexrelid = 'public.orders_user_id_idx'::regclass",
+      ),
+    ).toBe(true);
+    expect(messages).toContain(
+      "20240301080000_orders_user_index.sql runs outside a transaction: applying it statement by statement",
+    );
+  });
+
+  it("applies golang-migrate, Prisma and node-pg-migrate folders", async () => {
+    const expected: [string, string, string][] = [
+      [
+        "golang-migrate-basic",
+        "golang-migrate",
+        "SELECT count(*)::int AS value FROM pg_attribute WHERE attrelid = 'public.users'::regclass AND attname = 'last_login'",
+      ],
+      [
+        "prisma-basic",
+        "prisma",
+        "SELECT count(*)::int AS value FROM pg_class WHERE relname = 'Order_status_idx'",
+      ],
+      [
+        "node-pg-migrate-basic",
+        "node-pg-migrate",
+        "SELECT count(*)::int AS value FROM pg_attribute WHERE attrelid = 'public.orders'::regclass AND attname = 'created_at'",
+      ],
+    ];
+    for (const [fixture, format, check] of expected) {
+      const db = await database();
+      const { migrations } = await readMigrations(join(FIXTURES, fixture), format as "prisma");
+      expect((await applyMigrations(db.client, migrations)).applied).toBe(3);
+      expect([fixture, await scalar(db, check)]).toEqual([fixture, 1]);
+    }
+  });
+
+  it("names the callback that fails, and runs nothing after it", async () => {
+    const db = await database();
+    const error = await migrationError(
+      applyMigrations(db.client, [
+        {
+          file: "V1__a.sql",
+          sql: "CREATE TABLE a (id int);",
+          after: [{ file: "afterEachMigrate.sql", sql: "SELECT 1;\nSELECT * FROM missing;" }],
+        },
+        { file: "V2__b.sql", sql: "CREATE TABLE b (id int);" },
+      ]),
+    );
+    expect(error.file).toBe("afterEachMigrate.sql");
+    expect(error.line).toBe(2);
+    expect(await exists(db, "public.a")).toBe(true);
+    expect(await exists(db, "public.b")).toBe(false);
+  });
+});

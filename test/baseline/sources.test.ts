@@ -144,11 +144,10 @@ describe("readMigrations", () => {
     expect(auto.migrations).toHaveLength(4);
   });
 
-  it("says a known format is not supported yet", async () => {
-    const error = await sourceError(readMigrations(BASIC, "flyway"));
-    expect(error.message).toMatch(
-      /^migration format "flyway" is not supported yet \(supported: auto, sql\)/,
-    );
+  it("reads a folder as the format it is given, even when auto would read it otherwise", async () => {
+    const set = await readMigrations(join(FIXTURES, "node-pg-migrate-basic"), "sql");
+    expect(set.format).toBe("sql");
+    expect(set.migrations[0]?.sql).toContain("-- Down Migration");
   });
 
   it("refuses an unknown format", async () => {

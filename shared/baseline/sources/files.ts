@@ -103,3 +103,74 @@ export async function readMigrationFile(path: string): Promise<MigrationFile> {
   }
   return { checksum, sql };
 }
+
+/** A file found under a migrations folder, by its path relative to it (`/` separators). */
+export interface TreeFile {
+  readonly relative: string;
+  readonly name: string;
+  readonly path: string;
+}
+
+/**
+ * Every file under `dir`, recursively (tools such as Flyway scan sub-folders), in byte order of
+ * the relative paths. Hidden entries (`.git`, `.DS_Store`) and `node_modules` are skipped.
+ */
+export async function listTree(dir: string, prefix = ""): Promise<TreeFile[]> {
+  const files: TreeFile[] = [];
+  for (const entry of await listFolder(dir)) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const relative = `${prefix}${entry.name}`;
+    if (entry.type === "folder") files.push(...(await listTree(entry.path, `${relative}/`)));
+    else if (entry.type === "file") files.push({ relative, name: entry.name, path: entry.path });
+  }
+  return files.sort((a, b) => compareBytes(a.relative, b.relative));
+}
+
+/** 1-based line of `index` in `text`. */
+export function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+/** Logs the entries a source skipped, once, sorted. */
+export function logIgnored(
+  options: { readonly log?: (message: string) => void },
+  dir: string,
+  ignored: readonly string[],
+  why: string,
+): void {
+  if (ignored.length === 0) return;
+  const sorted = [...ignored].sort(compareBytes);
+  options.log?.(
+    `ignored ${sorted.length} ${sorted.length === 1 ? "entry" : "entries"} in ${dir} (${why}): ${sorted.join(", ")}`,
+  );
+}
+
+/** Refuses two migrations with the same version (or other identity), naming both files. */
+export function checkUniqueVersions(
+  dir: string,
+  migrations: readonly { readonly file: string; readonly version: string }[],
+  key: (migration: { readonly file: string; readonly version: string }) => string = (m) =>
+    m.version,
+  noun = "version",
+): void {
+  const seen = new Map<string, { readonly file: string; readonly version: string }>();
+  for (const migration of migrations) {
+    const first = seen.get(key(migration));
+    if (first !== undefined) {
+      const same =
+        migration.version === first.version ? "" : ` (${migration.version} is ${first.version})`;
+      throw new MigrationSourceError(
+        join(dir, migration.file),
+        `two migrations in ${dir} have ${noun} ${first.version}: ${first.file} and ${migration.file}${same}; give each migration its own ${noun}`,
+      );
+    }
+    seen.set(key(migration), migration);
+  }
+}
+
+/** `no migrations found in DIR (looked for …)`. */
+export function noMigrations(dir: string, lookedFor: string): MigrationSourceError {
+  return new MigrationSourceError(dir, `no migrations found in ${dir} (looked for ${lookedFor})`);
+}

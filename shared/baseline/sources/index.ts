@@ -1,5 +1,11 @@
 import { MigrationSourceError } from "../errors.ts";
+import { dbmateSource } from "./dbmate.ts";
+import { detectFormat } from "./detect.ts";
+import { flywaySource } from "./flyway.ts";
+import { golangMigrateSource } from "./golang-migrate.ts";
+import { nodePgMigrateSource } from "./node-pg-migrate.ts";
 import { plainSqlSource } from "./plain-sql.ts";
+import { prismaSource } from "./prisma.ts";
 import {
   MIGRATION_FORMATS,
   type MigrationFormat,
@@ -13,31 +19,27 @@ export type {
   Migration,
   MigrationFormat,
   MigrationFormatOption,
+  MigrationScript,
   MigrationSet,
   MigrationSource,
   ReadOptions,
 } from "./source.ts";
 export { MIGRATION_FORMATS } from "./source.ts";
 
-const SOURCES: Partial<Record<MigrationFormat, MigrationSource>> = {
+const SOURCES: Record<MigrationFormat, MigrationSource> = {
   sql: plainSqlSource,
+  flyway: flywaySource,
+  "golang-migrate": golangMigrateSource,
+  dbmate: dbmateSource,
+  prisma: prismaSource,
+  "node-pg-migrate": nodePgMigrateSource,
 };
-
-/** Formats that can be read today (plus `auto`). */
-export function supportedFormats(): MigrationFormat[] {
-  return MIGRATION_FORMATS.filter((format) => SOURCES[format] !== undefined);
-}
 
 export function isMigrationFormatOption(value: string): value is MigrationFormatOption {
   return value === "auto" || (MIGRATION_FORMATS as readonly string[]).includes(value);
 }
 
-/** `auto` recognises the folder's layout; with only plain SQL supported, it means `sql`. */
-function resolveFormat(format: MigrationFormatOption): MigrationFormat {
-  return format === "auto" ? "sql" : format;
-}
-
-/** Reads a migrations folder as `format` (default `auto`): the files in apply order. */
+/** Reads a migrations folder as `format` (default `auto`): the migrations in apply order. */
 export async function readMigrations(
   dir: string,
   format: MigrationFormatOption = "auto",
@@ -49,14 +51,8 @@ export async function readMigrations(
       `unknown migration format "${format}": use one of auto, ${MIGRATION_FORMATS.join(", ")}`,
     );
   }
-  const resolved = resolveFormat(format);
-  const source = SOURCES[resolved];
-  if (!source) {
-    throw new MigrationSourceError(
-      dir,
-      `migration format "${resolved}" is not supported yet (supported: auto, ${supportedFormats().join(", ")}); read ${dir} as plain SQL with --format sql if its files can be applied in file-name order`,
-    );
-  }
-  const migrations = await source.read(dir, options);
+  const resolved = format === "auto" ? await detectFormat(dir) : format;
+  if (format === "auto") options.log?.(`recognised ${dir} as ${resolved} migrations`);
+  const migrations = await SOURCES[resolved].read(dir, options);
   return { dir, format: resolved, migrations };
 }

@@ -34,10 +34,15 @@ export const plainSqlSource: MigrationSource = {
     const migrations: Migration[] = [];
     for (const entry of files) {
       const { checksum, sql } = await readMigrationFile(entry.path);
+      const version = entry.name.slice(0, -EXTENSION.length);
       migrations.push({
         file: entry.name,
-        version: entry.name.slice(0, -EXTENSION.length),
+        kind: "versioned",
+        version,
+        description: version,
         checksum,
+        toolChecksum: null,
+        timestamp: null,
         sql,
       });
     }

@@ -1,6 +1,6 @@
 import type { MigrationRecord } from "../../snapshot/model.ts";
 
-/** Folder layouts pgdrift knows by name; only `sql` can be read so far. */
+/** Folder layouts pgdrift knows by name. */
 export const MIGRATION_FORMATS = [
   "sql",
   "flyway",
@@ -15,20 +15,57 @@ export type MigrationFormat = (typeof MIGRATION_FORMATS)[number];
 /** What `--format` accepts: a format, or `auto` to recognise the folder. */
 export type MigrationFormatOption = MigrationFormat | "auto";
 
-/** One migration file, read and ready to apply. */
-export interface Migration extends MigrationRecord {
-  /** The file's text (UTF-8, byte order mark removed), exactly as it is sent to the server. */
+/** A script the tool runs around a migration (a Flyway SQL callback), applied like a migration. */
+export interface MigrationScript {
+  /** Path relative to the migrations folder, with `/` separators. */
+  readonly file: string;
+  /** The text sent to the server (placeholders replaced, byte order mark removed). */
   readonly sql: string;
+  /** False when the tool runs it outside a transaction; absent means in one. */
+  readonly transaction?: boolean;
+}
+
+/**
+ * One migration, read and ready to apply. `file`, `version` and `checksum` (ours: `sha256:` of
+ * the bytes on disk) are what the snapshot records; the rest is what the tool itself knows.
+ */
+export interface Migration extends MigrationRecord, MigrationScript {
+  /** `versioned` for most; `repeatable` for Flyway `R__` files (known by description). */
+  readonly kind: "versioned" | "repeatable";
+  /** The description or name the tool shows (Flyway: underscores read as spaces). */
+  readonly description: string;
+  /**
+   * The checksum the tool stores in its history table, or null when it stores none:
+   * Flyway: signed 32-bit CRC32 (a number); Prisma: sha256 hex (a string).
+   */
+  readonly toolChecksum: number | string | null;
+  /** When the version is a timestamp (`YYYYMMDDhhmmss`, …): that instant, ISO 8601 UTC. */
+  readonly timestamp: string | null;
+  /** Scripts the tool runs just before this migration (Flyway callbacks), in order. */
+  readonly before?: readonly MigrationScript[];
+  /** Scripts the tool runs just after it, in order. */
+  readonly after?: readonly MigrationScript[];
 }
 
 export interface ReadOptions {
   /** Progress and notes (ignored files, …). */
   readonly log?: (message: string) => void;
+  /**
+   * Flyway placeholders, by name without `${` `}`: the user's (`flyway.placeholders.*`), and
+   * values for Flyway's own that pgdrift cannot know (`flyway:user`, `flyway:database`) or that
+   * differ from the defaults (`flyway:defaultSchema` = public, `flyway:table` =
+   * flyway_schema_history, `flyway:workingDirectory` = the current directory).
+   */
+  readonly placeholders?: Readonly<Record<string, string>>;
+  /** Flyway's `placeholderReplacement`; default true. */
+  readonly placeholderReplacement?: boolean;
+  /** The clock for `${flyway:timestamp}`; default now. */
+  readonly now?: Date;
 }
 
 /**
  * A reader for one folder layout. It lists and orders the migrations the way the tool that
- * owns the format applies them; it never interprets the SQL.
+ * owns the format applies them; it never interprets the SQL beyond the tool's own markers.
  */
 export interface MigrationSource {
   readonly format: MigrationFormat;
