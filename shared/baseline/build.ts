@@ -18,6 +18,10 @@ export interface BuildBaselineOptions {
   /** ISO timestamp recorded in the snapshot (the caller owns the clock). */
   readonly createdAt: string;
   readonly log?: (message: string) => void;
+  /** Flyway placeholder values (see ReadOptions.placeholders). */
+  readonly placeholders?: Readonly<Record<string, string>>;
+  /** Flyway's `placeholderReplacement`; default true. */
+  readonly placeholderReplacement?: boolean;
 }
 
 /**
@@ -30,7 +34,14 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
   const log = options.log ?? (() => undefined);
   const schemas = options.schemas && options.schemas.length > 0 ? [...options.schemas] : null;
 
-  const set = await readMigrations(options.migrationsDir, options.format ?? "auto", { log });
+  const set = await readMigrations(options.migrationsDir, options.format ?? "auto", {
+    log,
+    ...(options.placeholders ? { placeholders: options.placeholders } : {}),
+    ...(options.placeholderReplacement === undefined
+      ? {}
+      : { placeholderReplacement: options.placeholderReplacement }),
+    now: new Date(options.createdAt),
+  });
   log(`read ${set.migrations.length} migration(s) from ${set.dir} as ${set.format}`);
   checkMigrations(set.migrations);
 
@@ -82,11 +93,17 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
       serverVersion: introspected.serverVersion,
       serverVersionNum: introspected.serverVersionNum,
       format: set.format,
-      migrations: set.migrations.map(({ file, version, checksum }) => ({
-        file,
-        version,
-        checksum,
-      })),
+      migrations: set.migrations.map(
+        ({ file, version, checksum, kind, description, toolChecksum, timestamp }) => ({
+          file,
+          version,
+          checksum,
+          kind,
+          description,
+          toolChecksum,
+          timestamp,
+        }),
+      ),
     },
     scope: { schemas },
     objects: introspected.objects,

@@ -59,6 +59,14 @@ export const MigrationsConfigSchema = z.strictObject(
   {
     dir: text("expected the migrations folder (a non-empty string)"),
     format: choice(MIGRATION_FORMATS).optional(),
+    /** Flyway placeholders by name (`flyway:user`, or a user placeholder's name). */
+    placeholders: z
+      .record(z.string(), z.string({ error: "expected a string value" }), {
+        error: 'expected an object of placeholder values, like { "flyway:user": "app" }',
+      })
+      .optional(),
+    /** Flyway's `placeholderReplacement` (default true). */
+    placeholderReplacement: z.boolean({ error: "expected true or false" }).optional(),
   },
   { error: 'expected an object like { "dir": "migrations" }' },
 );

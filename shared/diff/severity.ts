@@ -22,6 +22,11 @@ interface PolicyRow {
   readonly when?: (finding: DraftFinding) => boolean;
 }
 
+function evidenceFlag(finding: DraftFinding, key: string): unknown {
+  const evidence = finding.evidence as Record<string, unknown> | undefined;
+  return evidence?.[key];
+}
+
 /** An unexpected unique index rejects rows the migrations allow. */
 function isUniqueIndex(finding: DraftFinding): boolean {
   return (finding.actual as IndexObject | null)?.unique !== false;
@@ -84,6 +89,8 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
     exceptAttributes: ["comment", "owner", "privileges", "name"],
   },
   { severity: "critical", change: "changed", kinds: ["column"], attributes: ["type", "nullable"] },
+  // A failed or half-applied migration (Flyway success=false, Prisma failed, golang-migrate dirty).
+  { severity: "critical", change: "changed", kinds: ["migration"], attributes: ["status"] },
   { severity: "critical", change: "missing", kinds: ["constraint"] },
   { severity: "critical", change: "changed", kinds: ["constraint"], exceptAttributes: ["name"] },
   {
@@ -94,6 +101,23 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
   },
 
   { severity: "high", change: "missing", kinds: ["index"] },
+  // An applied migration edited afterwards; a Flyway repeatable to re-apply is medium.
+  {
+    severity: "high",
+    change: "changed",
+    kinds: ["migration"],
+    attributes: ["checksum"],
+    when: (finding) => evidenceFlag(finding, "reapply") !== true,
+  },
+  // Pending for longer than migrations.pendingAgeDays (7 by default).
+  {
+    severity: "high",
+    change: "missing",
+    kinds: ["migration"],
+    when: (finding) => evidenceFlag(finding, "overdue") === true,
+  },
+  // Applied but in no file: the migration that was never checked in.
+  { severity: "high", change: "unexpected", kinds: ["migration"] },
   {
     severity: "high",
     change: "changed",
@@ -158,6 +182,8 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
     ],
   },
   { severity: "medium", change: "changed", kinds: ["extension"], attributes: ["version"] },
+  { severity: "medium", change: "changed", kinds: ["migration"], attributes: ["checksum"] },
+  { severity: "medium", change: "missing", kinds: ["migration"] },
   {
     severity: "medium",
     change: "changed",

@@ -36,6 +36,10 @@ describe("buildBaseline on embedded PostgreSQL", () => {
           file,
           version: file.replace(/\.sql$/, ""),
           checksum: await checksum(file),
+          kind: "versioned",
+          description: file.replace(/\.sql$/, ""),
+          toolChecksum: null,
+          timestamp: null,
         })),
       ),
     });

@@ -99,8 +99,27 @@ describe("defaultSeverity", () => {
     ["domain", "changed", "owner", "low"],
     ["policy", "changed", "comment", "low"],
     ["trigger", "changed", "name", "low"],
+    ["migration", "changed", "status", "critical"],
+    ["migration", "changed", "checksum", "high"],
+    ["migration", "unexpected", undefined, "high"],
+    ["migration", "missing", undefined, "medium"],
   ])("%s %s %s → %s", (kind, change, attribute, severity) => {
     expect(defaultSeverity(draft(kind, change, attribute))).toBe(severity);
+  });
+
+  it("rates a pending migration high once overdue, and a Flyway repeatable to re-apply medium", () => {
+    const withEvidence = (
+      change: Change,
+      attribute: string | undefined,
+      evidence: Record<string, unknown>,
+    ) => ({
+      ...draft("migration", change, attribute),
+      evidence,
+    });
+    expect(defaultSeverity(withEvidence("missing", undefined, { overdue: true }))).toBe("high");
+    expect(defaultSeverity(withEvidence("missing", undefined, { overdue: false }))).toBe("medium");
+    expect(defaultSeverity(withEvidence("changed", "checksum", { reapply: true }))).toBe("medium");
+    expect(defaultSeverity(withEvidence("changed", "checksum", { reapply: false }))).toBe("high");
   });
 
   it("rates a changed index definition low when it is the storage field alone", () => {
