@@ -4,6 +4,7 @@ import type {
   Deferrability,
   ReferentialAction,
 } from "../snapshot/model.ts";
+import { type IntrospectionError, relationVanished } from "./errors.ts";
 import { type ResolvedIndex, storageDefinition } from "./indexes.sql.ts";
 import { type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
@@ -13,13 +14,19 @@ import type { TablesRead } from "./tables.sql.ts";
 
 /**
  * Table constraints, from pg_constraint's structured columns: key columns, referenced table
- * and columns, actions, match type, deferrability, validation. Only check bodies are deparsed
- * (and exclusion constraints, which have no structured form). Skipped: constraints inherited
- * from a parent (`conislocal` false) or cloned onto partitions (`conparentid` set), and NOT
- * NULL rows (PostgreSQL 18 records them as constraints; nullability is a column attribute).
+ * and columns, actions (with the column list of `ON DELETE SET NULL (…)`, PostgreSQL 15+),
+ * match type, deferrability, validation, enforcement and temporal keys (PostgreSQL 18+).
+ * Only check bodies are deparsed (and exclusion constraints, which have no structured form).
+ * Skipped: constraints inherited from a parent (`conislocal` false) or cloned onto partitions
+ * (`conparentid` set), and NOT NULL rows (PostgreSQL 18 records them as constraints with
+ * contype 'n'; nullability is a column attribute). Columns a major lacks read as their
+ * default, so every major gives the same object for the same constraint.
  */
 function constraintsSql(serverVersionNum: number): string {
   const parentFilter = serverVersionNum >= 110000 ? "AND con.conparentid = 0" : "";
+  const setColumns = serverVersionNum >= 150000 ? "con.confdelsetcols" : "NULL::int2[]";
+  const enforced = serverVersionNum >= 180000 ? "con.conenforced" : "true";
+  const period = serverVersionNum >= 180000 ? "con.conperiod" : "false";
   return /* SQL */ `
 SELECT con.conrelid::int8::text AS relid,
        con.conname AS name,
@@ -31,7 +38,10 @@ SELECT con.conrelid::int8::text AS relid,
        con.confkey AS ref_attnums,
        con.confmatchtype,                   -- 's' simple, 'f' full, 'p' partial
        con.confupdtype, con.confdeltype,    -- 'a' no action, 'r' restrict, 'c' cascade, 'n' set null, 'd' set default
+       ${setColumns} AS delete_set_attnums, -- ON DELETE SET NULL / SET DEFAULT (columns): 15+
        con.condeferrable, con.condeferred, con.convalidated, con.connoinherit,
+       ${enforced} AS enforced,             -- NOT ENFORCED: 18+ (such a constraint is never validated)
+       ${period} AS period,                 -- WITHOUT OVERLAPS key, PERIOD foreign key: 18+
        CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid)
             WHEN con.contype = 'x' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS body,
        con.conindid::int8::text AS index_oid
@@ -65,10 +75,13 @@ interface ConstraintRow {
   confmatchtype: string;
   confupdtype: string;
   confdeltype: string;
+  delete_set_attnums: number[] | null;
   condeferrable: boolean;
   condeferred: boolean;
   convalidated: boolean;
   connoinherit: boolean;
+  enforced: boolean;
+  period: boolean;
   body: string | null;
   index_oid: string;
 }
@@ -96,19 +109,41 @@ function deferrability(row: ConstraintRow): Deferrability {
   return row.condeferred ? "DEFERRABLE INITIALLY DEFERRED" : "DEFERRABLE INITIALLY IMMEDIATE";
 }
 
-/** What the structured fields leave out: check body, NO INHERIT, index options of a key. */
+/**
+ * What the structured fields leave out, in the order the clause takes it: check body, NO
+ * INHERIT; `WITHOUT OVERLAPS` (a temporal key: its last column) or `PERIOD` (a temporal foreign
+ * key: the last column on each side); index options of a key; `NOT ENFORCED` last. An
+ * exclusion constraint's deparsed text says everything but enforcement (exclusion constraints
+ * are always enforced).
+ */
 function definition(row: ConstraintRow, index: ResolvedIndex | undefined): string | null {
   const parts: string[] = [];
   if (row.contype === "c" && row.body !== null) parts.push(`CHECK (${row.body})`);
   if (row.contype === "x" && row.body !== null) parts.push(row.body);
   if (row.contype === "c" && row.connoinherit) parts.push("NO INHERIT");
+  if (row.period && (row.contype === "p" || row.contype === "u")) parts.push("WITHOUT OVERLAPS");
+  if (row.period && row.contype === "f") parts.push("PERIOD");
   if (index && (row.contype === "p" || row.contype === "u")) {
     if (index.row.nulls_not_distinct) parts.push("NULLS NOT DISTINCT");
     if (index.include.length > 0) parts.push(`INCLUDE (${index.include.join(", ")})`);
     const storage = storageDefinition(index.row);
     if (storage) parts.push(storage);
   }
+  if (!row.enforced) parts.push("NOT ENFORCED");
   return parts.length > 0 ? parts.join(" ") : null;
+}
+
+/**
+ * `SET NULL (author_id)` when `ON DELETE SET NULL` / `SET DEFAULT` names the columns it sets
+ * (PostgreSQL 15+): the action and its column list are one attribute, as the clause spells it.
+ */
+function onDelete(row: ConstraintRow, names: ColumnNames): ReferentialAction {
+  const action = ACTIONS[row.confdeltype] ?? "NO ACTION";
+  const setColumns = row.delete_set_attnums ?? [];
+  if (setColumns.length === 0) return action;
+  // The list is a set (the order it was written in changes nothing): sorted by name.
+  const columns = columnNames(names, row.relid, setColumns).sort();
+  return `${action as "SET NULL" | "SET DEFAULT"} (${columns.join(", ")})`;
 }
 
 function columnNames(names: ColumnNames, relid: string, attnums: number[] | null): string[] {
@@ -129,7 +164,7 @@ export function mapConstraint(
     deferrable: deferrability(row),
     definition: definition(row, index),
     name: row.name,
-    on_delete: isForeignKey ? (ACTIONS[row.confdeltype] ?? "NO ACTION") : null,
+    on_delete: isForeignKey ? onDelete(row, names) : null,
     on_update: isForeignKey ? (ACTIONS[row.confupdtype] ?? "NO ACTION") : null,
     references:
       isForeignKey && row.ref_table !== null
@@ -143,6 +178,14 @@ export function mapConstraint(
     type,
     validated: row.convalidated,
   };
+}
+
+function vanished(row: ConstraintRow, table: string): IntrospectionError {
+  return relationVanished(
+    "constraints",
+    row.relid,
+    `${table}, with constraint ${row.quoted_name},`,
+  );
 }
 
 export interface ConstraintsRead {
@@ -183,6 +226,8 @@ export async function readConstraints(
   for (const row of rows) {
     const table = tables.identities.get(row.relid);
     if (table === undefined) continue;
+    if ((row.contype === "c" || row.contype === "x") && row.body === null)
+      throw vanished(row, table);
     const backs = row.contype === "p" || row.contype === "u" || row.contype === "x";
     if (backs) backingIndexes.add(row.index_oid);
     const index = row.contype === "x" ? undefined : backs ? indexes.get(row.index_oid) : undefined;

@@ -46,3 +46,16 @@ export class IntrospectionError extends Error {
     this.lockedObjects = options?.lockedObjects ?? [];
   }
 }
+
+/**
+ * The deparse functions read the latest catalog, not the transaction's snapshot: an object
+ * dropped by another session after the snapshot was taken deparses as NULL. That is
+ * concurrent DDL, never an empty definition: the read is retried (introspect recognises
+ * "with OID … does not exist"), never returned as a partial snapshot.
+ */
+export function relationVanished(step: string, relid: string, what: string): IntrospectionError {
+  return new IntrospectionError(
+    step,
+    `reading ${step} failed: relation with OID ${relid} does not exist any more (${what} was dropped or altered while it was read)`,
+  );
+}

@@ -1,4 +1,5 @@
 import type { PolicyObject } from "../snapshot/model.ts";
+import { relationVanished } from "./errors.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
@@ -13,6 +14,8 @@ SELECT pol.polrelid::int8::text AS relid,
        ARRAY(SELECT CASE WHEN r.role = 0 THEN 'PUBLIC'
                          ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.role)) END
              FROM pg_catalog.unnest(pol.polroles) AS r(role)) AS roles,
+       pol.polqual IS NOT NULL AS has_using,
+       pol.polwithcheck IS NOT NULL AS has_with_check,
        pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) AS using,
        pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid) AS with_check,
        d.description AS comment
@@ -30,6 +33,8 @@ interface PolicyRow {
   command: string;
   permissive: boolean;
   roles: string[] | null;
+  has_using: boolean;
+  has_with_check: boolean;
   using: string | null;
   with_check: string | null;
   comment: string | null;
@@ -59,6 +64,10 @@ export async function readPolicies(
   for (const row of rows) {
     const table = tables.get(row.relid);
     if (table === undefined) continue;
+    // An expression that deparses as NULL: the table was dropped after the snapshot was taken.
+    if ((row.has_using && row.using === null) || (row.has_with_check && row.with_check === null)) {
+      throw relationVanished("policies", row.relid, `the table of policy ${row.quoted_name}`);
+    }
     // Keys in sorted order: the snapshot's canonical form.
     policies[`${table}.${row.quoted_name}`] = {
       command: COMMANDS[row.command] ?? row.command,

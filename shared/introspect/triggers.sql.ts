@@ -1,4 +1,5 @@
 import type { TriggerEnabled, TriggerObject } from "../snapshot/model.ts";
+import { relationVanished } from "./errors.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
@@ -31,7 +32,8 @@ interface TriggerRow {
   relid: string;
   name: string;
   quoted_name: string;
-  definition: string;
+  /** NULL only when the table was dropped after the transaction's snapshot was taken. */
+  definition: string | null;
   enabled: string;
   comment: string | null;
 }
@@ -73,6 +75,9 @@ export async function readTriggers(
   for (const row of rows) {
     const table = relations.get(row.relid);
     if (table === undefined) continue;
+    if (row.definition === null) {
+      throw relationVanished("triggers", row.relid, `the table of trigger ${row.quoted_name}`);
+    }
     // Keys in sorted order: the snapshot's canonical form.
     triggers[`${table}.${row.quoted_name}`] = {
       comment: row.comment,

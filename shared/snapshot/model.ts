@@ -79,7 +79,15 @@ export interface ColumnObject {
 
 export type ConstraintType = "primary_key" | "unique" | "foreign_key" | "check" | "exclusion";
 
-export type ReferentialAction = "NO ACTION" | "RESTRICT" | "CASCADE" | "SET NULL" | "SET DEFAULT";
+/** With PostgreSQL 15+'s column list where one is given: `SET NULL (author_id)`. */
+export type ReferentialAction =
+  | "NO ACTION"
+  | "RESTRICT"
+  | "CASCADE"
+  | "SET NULL"
+  | "SET DEFAULT"
+  | `SET NULL (${string})`
+  | `SET DEFAULT (${string})`;
 
 export type Deferrability =
   | "NOT DEFERRABLE"

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { diffSnapshots } from "../../shared/diff/diff.ts";
+import { introspect } from "../../shared/introspect/introspect.ts";
+import type { ReferentialAction } from "../../shared/snapshot/model.ts";
+import { createTestDatabase } from "../support/db.ts";
 import { shop } from "./builders.ts";
 
 const FK = "public.orders.orders_user_id_fkey";
@@ -27,7 +30,7 @@ describe("constraint rule", () => {
     const baseline = shop()
       .constraint("public.users", "users_email_key", "unique", {
         columns: ["email"],
-        definition: "NULLS NOT DISTINCT",
+        definition: "USING INDEX something the reader never writes",
       })
       .build();
     const actual = shop().build();
@@ -35,6 +38,47 @@ describe("constraint rule", () => {
     const [finding] = diffSnapshots(baseline, actual).findings;
 
     expect(finding?.remediation).toBe("Apply the migration that adds it.");
+  });
+
+  it("rebuilds a key's NULLS NOT DISTINCT, INCLUDE, storage, tablespace and WITHOUT OVERLAPS", () => {
+    const baseline = shop()
+      .constraint("public.users", "users_email_key", "unique", {
+        columns: ["email", '"Tenant"'],
+        definition: 'NULLS NOT DISTINCT INCLUDE (id, "Na(me") WITH (fillfactor=70) TABLESPACE fast',
+        deferrable: "DEFERRABLE INITIALLY IMMEDIATE",
+      })
+      .constraint("public.users", "users_period_key", "primary_key", {
+        columns: ["id", "valid_at"],
+        definition: "WITHOUT OVERLAPS",
+      })
+      .build();
+    const actual = shop().build();
+
+    const remediations = diffSnapshots(baseline, actual).findings.map((f) => f.remediation);
+
+    expect(remediations).toEqual([
+      'Apply the migration that adds it: ALTER TABLE public.users ADD CONSTRAINT users_email_key UNIQUE NULLS NOT DISTINCT (email, "Tenant") INCLUDE (id, "Na(me") WITH (fillfactor=70) USING INDEX TABLESPACE fast DEFERRABLE INITIALLY IMMEDIATE; (fails while rows violate it)',
+      "Apply the migration that adds it: ALTER TABLE public.users ADD CONSTRAINT users_period_key PRIMARY KEY (id, valid_at WITHOUT OVERLAPS); (fails while rows violate it)",
+    ]);
+  });
+
+  it("rebuilds a temporal foreign key (PERIOD) that is not enforced", () => {
+    const baseline = shop()
+      .patch("constraint", FK, {
+        columns: ["user_id", "valid_at"],
+        references: { table: "public.users", columns: ["id", "valid_at"], match: "SIMPLE" },
+        on_delete: "NO ACTION",
+        definition: "PERIOD NOT ENFORCED",
+        validated: false,
+      })
+      .build();
+    const actual = shop().without("constraint", FK).build();
+
+    const [finding] = diffSnapshots(baseline, actual).findings;
+
+    expect(finding?.remediation).toContain(
+      "ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id, PERIOD valid_at) REFERENCES public.users (id, PERIOD valid_at) NOT ENFORCED;",
+    );
   });
 
   it("adds NOT VALID and the deferrability the baseline's constraint has", () => {
@@ -176,5 +220,167 @@ describe("constraint rule", () => {
     const { findings } = diffSnapshots(baseline, actual);
 
     expect(findings.map((f) => f.change).sort()).toEqual(["missing", "unexpected"]);
+  });
+
+  it("reports NOT ENFORCED in the environment as one definition change, not also a validation change", () => {
+    const baseline = shop().build();
+    const actual = shop()
+      .patch("constraint", FK, { definition: "NOT ENFORCED", validated: false })
+      .build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      object: FK,
+      change: "changed",
+      attribute: "definition",
+      severity: "critical",
+      expected: null,
+      actual: "NOT ENFORCED",
+      remediation:
+        "ALTER TABLE public.orders ALTER CONSTRAINT orders_user_id_fkey ENFORCED; (checks every row: fails while rows violate it)",
+    });
+  });
+
+  it("re-creates a check constraint whose enforcement differs (ALTER CONSTRAINT takes only foreign keys)", () => {
+    const check = "public.orders.orders_amount_check";
+    const baseline = shop()
+      .patch("constraint", check, {
+        definition: "CHECK ((amount > (0)::numeric)) NOT ENFORCED",
+        validated: false,
+      })
+      .build();
+    const actual = shop().build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    expect(findings.map((f) => f.attribute)).toEqual(["definition"]);
+    expect(findings[0]?.remediation).toBe(
+      "ALTER TABLE public.orders DROP CONSTRAINT orders_amount_check, ADD CONSTRAINT orders_amount_check CHECK ((amount > (0)::numeric)) NOT ENFORCED;",
+    );
+  });
+
+  it("still reports a NOT VALID constraint when both sides are enforced", () => {
+    const baseline = shop().patch("constraint", FK, { definition: "NOT ENFORCED" }).build();
+    const actual = shop()
+      .patch("constraint", FK, { definition: "NOT ENFORCED", validated: false })
+      .build();
+
+    const { findings } = diffSnapshots(baseline, actual);
+
+    // Both sides NOT ENFORCED: the validated flag is compared as it is.
+    expect(findings.map((f) => f.attribute)).toEqual(["validated"]);
+  });
+
+  it("builds the ADD CONSTRAINT of a NOT ENFORCED foreign key and of ON DELETE SET NULL (columns)", () => {
+    const baseline = shop()
+      .patch("constraint", FK, {
+        definition: "NOT ENFORCED",
+        validated: false,
+        on_delete: "SET NULL (user_id)" as ReferentialAction,
+      })
+      .build();
+    const actual = shop().without("constraint", FK).build();
+
+    const [finding] = diffSnapshots(baseline, actual).findings;
+
+    expect(finding?.remediation).toContain(
+      "ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE SET NULL (user_id) NOT ENFORCED;",
+    );
+  });
+});
+
+describe("constraints read from PostgreSQL (default major)", () => {
+  const SCHEMA = `
+    CREATE TABLE public.authors (tenant_id bigint NOT NULL, id bigint PRIMARY KEY,
+      UNIQUE (tenant_id, id));
+    CREATE TABLE public.posts (
+      id bigint PRIMARY KEY,
+      tenant_id bigint NOT NULL DEFAULT 0,
+      author_id bigint,
+      editor_id bigint`;
+
+  it("captures the columns of ON DELETE SET NULL (…) / SET DEFAULT (…) and reports a change of them", async () => {
+    const before = await createTestDatabase(
+      "con_setcols",
+      `${SCHEMA},
+      FOREIGN KEY (author_id) REFERENCES public.authors (id) ON DELETE SET NULL (author_id),
+      FOREIGN KEY (tenant_id, editor_id) REFERENCES public.authors (tenant_id, id)
+        ON DELETE SET DEFAULT (tenant_id, editor_id) ON UPDATE CASCADE);`,
+    );
+    const after = await createTestDatabase(
+      "con_setcols",
+      `${SCHEMA},
+      FOREIGN KEY (author_id) REFERENCES public.authors (id) ON DELETE SET NULL,
+      FOREIGN KEY (tenant_id, editor_id) REFERENCES public.authors (tenant_id, id)
+        ON DELETE SET DEFAULT (editor_id, tenant_id) ON UPDATE CASCADE);`,
+    );
+    try {
+      const baseline = (await introspect(before.client)).objects;
+      const actual = (await introspect(after.client)).objects;
+      expect(baseline.constraint["public.posts.posts_author_id_fkey"]?.on_delete).toBe(
+        "SET NULL (author_id)",
+      );
+      // The column list is a set: written in another order on the other side, it compares equal.
+      expect(baseline.constraint["public.posts.posts_tenant_id_editor_id_fkey"]).toMatchObject({
+        on_delete: "SET DEFAULT (editor_id, tenant_id)",
+        on_update: "CASCADE",
+        definition: null,
+      });
+      expect(actual.constraint["public.posts.posts_author_id_fkey"]?.on_delete).toBe("SET NULL");
+
+      const { findings } = diffSnapshots(baseline, actual);
+      expect(findings).toHaveLength(1);
+      expect(findings[0]).toMatchObject({
+        object: "public.posts.posts_author_id_fkey",
+        attribute: "on_delete",
+        severity: "critical",
+        expected: "SET NULL (author_id)",
+        actual: "SET NULL",
+        remediation:
+          "ALTER TABLE public.posts DROP CONSTRAINT posts_author_id_fkey, ADD CONSTRAINT posts_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.authors (id) ON DELETE SET NULL (author_id);",
+      });
+      // The remediation is SQL the server takes, and gives back the baseline's constraint.
+      await after.exec(`${findings[0]?.remediation}`);
+      const repaired = (await introspect(after.client)).objects;
+      expect(diffSnapshots(baseline, repaired).findings).toEqual([]);
+    } finally {
+      await before.drop();
+      await after.drop();
+    }
+  });
+
+  it("gives remediation SQL that re-creates keys with their index options", async () => {
+    const table = `CREATE TABLE public.accounts (id bigint NOT NULL, email text, region text,
+      note text, tenant integer)`;
+    const before = await createTestDatabase(
+      "con_keys",
+      `${table};
+       ALTER TABLE public.accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY (id) INCLUDE (note)
+         WITH (fillfactor = 80);
+       ALTER TABLE public.accounts ADD CONSTRAINT accounts_email_key
+         UNIQUE NULLS NOT DISTINCT (email, tenant) INCLUDE (region) DEFERRABLE;`,
+    );
+    const after = await createTestDatabase("con_keys", `${table};`);
+    try {
+      const baseline = (await introspect(before.client)).objects;
+      const { findings } = diffSnapshots(baseline, (await introspect(after.client)).objects);
+      expect(findings.map((f) => [f.object, f.change])).toEqual([
+        ["public.accounts.accounts_email_key", "missing"],
+        ["public.accounts.accounts_pkey", "missing"],
+      ]);
+      for (const finding of findings) {
+        const sql = /: (ALTER TABLE .*;) \(fails/.exec(finding.remediation ?? "")?.[1];
+        expect(sql).toBeDefined();
+        await after.exec(String(sql));
+      }
+      expect(diffSnapshots(baseline, (await introspect(after.client)).objects).findings).toEqual(
+        [],
+      );
+    } finally {
+      await before.drop();
+      await after.drop();
+    }
   });
 });

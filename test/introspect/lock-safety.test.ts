@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 describe("introspect under a running migration", () => {
   let db: TestDatabase;
   let migration: pg.Client;
+  let observer: pg.Client;
+  let readerPid: number;
 
   beforeAll(async () => {
     db = await createTestDatabase(
@@ -18,16 +20,22 @@ describe("introspect under a running migration", () => {
        CREATE TABLE public.events (id int, at date) PARTITION BY RANGE (at);`,
     );
     migration = new pg.Client({ connectionString: db.url });
-    await migration.connect();
+    observer = new pg.Client({ connectionString: db.url });
+    await Promise.all([migration.connect(), observer.connect()]);
+    const { rows } = await db.client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    readerPid = rows[0]?.pid ?? 0;
   });
   afterAll(async () => {
+    await observer?.end();
     await migration?.end();
     await db?.drop();
   });
 
+  /** Seen from another session: locks the reader's backend holds on user relations. */
   async function relationLocksHeldByReader(): Promise<number> {
-    const { rows } = await db.client.query<{ n: string }>(
-      "SELECT count(*) AS n FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation >= 16384",
+    const { rows } = await observer.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_catalog.pg_locks WHERE pid = $1 AND locktype = 'relation' AND relation >= 16384",
+      [readerPid],
     );
     return Number(rows[0]?.n);
   }
@@ -43,6 +51,8 @@ describe("introspect under a running migration", () => {
       expect((error as IntrospectionError).lockedObjects).toEqual(["public.events"]);
       expect((error as Error).message).toContain("public.events");
       expect(Date.now() - started).toBeLessThan(10_000);
+      // Released at once, while the migration still runs: nothing waits on the reader.
+      expect(await relationLocksHeldByReader()).toBe(0);
     } finally {
       await migration.query("ROLLBACK");
     }
@@ -70,6 +80,7 @@ describe("introspect under a running migration", () => {
         "'new'::character varying",
       );
       expect(result.objects.index["public.simple_status"]?.columns).toEqual(["status"]);
+      expect(await relationLocksHeldByReader()).toBe(0);
     } finally {
       await migration.query("ROLLBACK");
     }
