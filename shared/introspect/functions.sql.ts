@@ -63,7 +63,10 @@ LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = p.oid AND d.classoid = 'pg_catalog.pg_proc'::regclass AND d.objsubid = 0
 WHERE p.prokind IN ('f', 'w', 'p')
   AND ${SCHEMA_IN_SCOPE}
-  AND ${notExtensionMember("pg_catalog.pg_proc", "p.oid")}`;
+  AND ${notExtensionMember("pg_catalog.pg_proc", "p.oid")}
+  -- Made by PostgreSQL along with another object (a range type's constructors): part of it.
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+    WHERE dep.classid = 'pg_catalog.pg_proc'::regclass AND dep.objid = p.oid AND dep.deptype = 'i')`;
 }
 
 interface FunctionRow {

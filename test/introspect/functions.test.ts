@@ -45,6 +45,8 @@ GRANT EXECUTE ON FUNCTION public.restricted() TO pgdrift_fn_caller WITH GRANT OP
 -- A window function, an aggregate (left out) and a procedure
 CREATE FUNCTION public.my_row_number() RETURNS bigint WINDOW LANGUAGE internal AS 'window_row_number';
 CREATE AGGREGATE public.my_sum(int) (SFUNC = int4pl, STYPE = int);
+-- A range type: PostgreSQL makes its constructor functions, which belong to the type
+CREATE TYPE public.floatrange AS RANGE (subtype = float8);
 CREATE PROCEDURE app.archive(IN before date, INOUT moved int) LANGUAGE plpgsql
   AS $$ BEGIN moved := 0; END $$;
 `;
@@ -95,8 +97,10 @@ describe("readFunctions", () => {
     expect(read.functions["public.order_count()"]?.volatility).toBe("volatile");
   });
 
-  it("leaves out aggregates and extension members; lists window functions as functions", () => {
+  it("leaves out aggregates, extension members and a range type's constructors; lists window functions as functions", () => {
     const all = Object.keys(read.functions);
+    expect(all.some((k) => k.startsWith("public.floatrange("))).toBe(false);
+    expect(all.some((k) => k.startsWith("public.floatmultirange("))).toBe(false);
     expect(all.some((k) => k.startsWith("public.my_sum"))).toBe(false);
     expect(all.some((k) => k.includes("citext"))).toBe(false);
     expect(read.functions["public.my_row_number()"]?.definition).toBe(
