@@ -92,7 +92,12 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
   // A failed or half-applied migration (Flyway success=false, Prisma failed, golang-migrate dirty).
   { severity: "critical", change: "changed", kinds: ["migration"], attributes: ["status"] },
   { severity: "critical", change: "missing", kinds: ["constraint"] },
-  { severity: "critical", change: "changed", kinds: ["constraint"], exceptAttributes: ["name"] },
+  {
+    severity: "critical",
+    change: "changed",
+    kinds: ["constraint"],
+    exceptAttributes: ["name", "comment"],
+  },
   {
     severity: "critical",
     change: "changed",
@@ -122,7 +127,7 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
     severity: "high",
     change: "changed",
     kinds: ["index"],
-    exceptAttributes: ["name"],
+    exceptAttributes: ["name", "comment"],
     when: (finding) => !isIndexStorageChange(finding),
   },
   {

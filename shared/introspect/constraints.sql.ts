@@ -44,9 +44,12 @@ SELECT con.conrelid::int8::text AS relid,
        ${period} AS period,                 -- WITHOUT OVERLAPS key, PERIOD foreign key: 18+
        CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid)
             WHEN con.contype = 'x' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS body,
-       con.conindid::int8::text AS index_oid
+       con.conindid::int8::text AS index_oid,
+       d.description AS comment
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = con.oid AND d.classoid = 'pg_catalog.pg_constraint'::regclass AND d.objsubid = 0
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
@@ -84,6 +87,7 @@ interface ConstraintRow {
   period: boolean;
   body: string | null;
   index_oid: string;
+  comment: string | null;
 }
 
 const TYPES: Record<string, ConstraintType> = {
@@ -161,6 +165,7 @@ export function mapConstraint(
   // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
   return {
     columns: columnNames(names, row.relid, row.attnums),
+    comment: row.comment,
     deferrable: deferrability(row),
     definition: definition(row, index),
     name: row.name,

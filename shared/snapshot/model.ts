@@ -123,6 +123,7 @@ export interface ConstraintObject {
    * Null when the structured fields say it all.
    */
   readonly definition: string | null;
+  readonly comment: string | null;
 }
 
 export interface IndexObject {

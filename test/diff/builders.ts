@@ -107,6 +107,7 @@ export class SnapshotBuilder {
       deferrable: "NOT DEFERRABLE",
       validated: true,
       definition: null,
+      comment: null,
       ...patch,
     };
     return this;

@@ -26,6 +26,43 @@ describe("constraint rule", () => {
     );
   });
 
+  it("reports a changed comment as low, fixed with COMMENT ON CONSTRAINT, not a re-creation", () => {
+    const baseline = shop()
+      .constraint("public.orders", "orders_user_id_fkey", "foreign_key", {
+        ...shop().build().constraint[FK],
+        comment: "Every order has an owner",
+      })
+      .build();
+    const actual = shop().build();
+
+    const findings = diffSnapshots(baseline, actual).findings;
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      object: FK,
+      change: "changed",
+      attribute: "comment",
+      severity: "low",
+      remediation:
+        "COMMENT ON CONSTRAINT orders_user_id_fkey ON public.orders IS 'Every order has an owner';",
+    });
+  });
+
+  it("reads a constraint's comment from the catalog", async () => {
+    const db = await createTestDatabase(
+      "con_comment",
+      `CREATE TABLE t (id int CONSTRAINT t_pkey PRIMARY KEY, n int CONSTRAINT n_positive CHECK (n > 0));
+       COMMENT ON CONSTRAINT n_positive ON t IS 'no zero rows';`,
+    );
+    try {
+      const { objects } = await introspect(db.client);
+      expect(objects.constraint["public.t.n_positive"]?.comment).toBe("no zero rows");
+      expect(objects.constraint["public.t.t_pkey"]?.comment).toBeNull();
+    } finally {
+      await db.drop();
+    }
+  });
+
   it("falls back to words when the structured fields cannot rebuild the constraint", () => {
     const baseline = shop()
       .constraint("public.users", "users_email_key", "unique", {

@@ -99,6 +99,8 @@ describe("defaultSeverity", () => {
     ["domain", "changed", "owner", "low"],
     ["policy", "changed", "comment", "low"],
     ["trigger", "changed", "name", "low"],
+    ["constraint", "changed", "comment", "low"],
+    ["index", "changed", "comment", "low"],
     ["migration", "changed", "status", "critical"],
     ["migration", "changed", "checksum", "high"],
     ["migration", "unexpected", undefined, "high"],

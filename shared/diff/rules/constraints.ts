@@ -4,6 +4,7 @@ import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.t
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { lastPart } from "../identity.ts";
 import { pairRenames, renameFindings } from "../renames.ts";
+import { commentStatement } from "../sql.ts";
 
 const SPEC = {
   vocabulary: [
@@ -14,6 +15,7 @@ const SPEC = {
     "columns",
     "references",
     "definition",
+    "comment",
   ],
   skip: ["table", "name"],
 };
@@ -142,6 +144,9 @@ function remediation(
   env: ConstraintObject,
 ): string {
   const name = lastPart(identity);
+  if (diff.attribute === "comment") {
+    return commentStatement(`CONSTRAINT ${name} ON ${base.table}`, diff.expected);
+  }
   if (diff.attribute === "definition" && isEnforced(base) !== isEnforced(env)) {
     const verb = isEnforced(base) ? "ENFORCED" : NOT_ENFORCED;
     const check = isEnforced(base) ? " (checks every row: fails while rows violate it)" : "";
