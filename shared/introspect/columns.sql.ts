@@ -6,10 +6,9 @@ import { normalizePrivileges, privilegesArray, SCHEMA_IN_SCOPE } from "./sql-fra
 import type { TablesRead } from "./tables.sql.ts";
 
 /**
- * Columns of the tables in scope (the table reader decides which tables are; rows of other
- * relations are dropped when joined in memory). Partitions' columns are listed with the
- * parent's positions (see readColumns). Defaults and generation expressions are the only
- * deparsed values.
+ * Columns of the tables in scope (the table reader decides which tables are), read for
+ * `$2`, a list of table OIDs (see readColumns). Partitions' columns are listed with the
+ * parent's positions. Defaults and generation expressions are the only deparsed values.
  */
 const COLUMNS_SQL = /* SQL */ `
 SELECT a.attrelid::int8::text AS relid,
@@ -35,10 +34,17 @@ JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum
-WHERE c.relkind IN ('r', 'p')
+WHERE a.attrelid = ANY ($2::oid[])
+  AND c.relkind IN ('r', 'p')
   AND a.attnum > 0 AND NOT a.attisdropped
-  AND ${SCHEMA_IN_SCOPE}
-ORDER BY a.attrelid, a.attnum`;
+  AND ${SCHEMA_IN_SCOPE}`;
+
+/**
+ * Tables whose columns are read by one query. A large database's columns are read a slice at a
+ * time (10 queries for 50,000 tables), so that their rows — the largest result of all — are
+ * never all in memory at once; a small one's in one query.
+ */
+export const TABLES_PER_COLUMN_QUERY = 5000;
 
 interface ColumnRow {
   relid: string;
@@ -73,7 +79,7 @@ export function mapColumn(
     name: row.name,
     nullable: row.nullable,
     position,
-    privileges: normalizePrivileges(row.privileges),
+    privileges: row.privileges === null ? [] : normalizePrivileges(row.privileges),
     table,
     type: row.type,
   };
@@ -90,35 +96,25 @@ export async function readColumns(
   schemas: readonly string[] | null,
   tables: TablesRead,
   lookups: CatalogLookups,
+  options: {
+    /** Tables per query (TABLES_PER_COLUMN_QUERY). */
+    readonly tablesPerQuery?: number;
+    /** Called once the last column query is sent: reads queued after it wait less long. */
+    readonly lastQuerySent?: () => void;
+  } = {},
 ): Promise<ColumnsRead> {
-  const rows = await catalogQuery<ColumnRow>(db, "columns", COLUMNS_SQL, [schemas]);
-  const columns: Record<string, ColumnObject> = {};
-  const names: ColumnNames = new Map();
-  const partitionRows: Array<{ row: ColumnRow; table: string }> = [];
-  let relid = "";
-  let position = 0;
-  const collationOf = (row: ColumnRow) =>
-    row.collation_oid === null ? null : (lookups.collations.get(row.collation_oid)?.name ?? null);
-  for (const row of rows) {
-    const table = tables.identities.get(row.relid);
-    if (table === undefined) continue;
-    names.set(columnKey(row.relid, row.attnum), {
-      name: row.quoted_name,
-      collation: row.attcollation,
+  const tablesPerQuery = options.tablesPerQuery ?? TABLES_PER_COLUMN_QUERY;
+  const identityOf = tables.identities;
+  const order =
+    tables.order ??
+    [...identityOf.keys()].sort((a, b) => {
+      const x = identityOf.get(a) as string;
+      const y = identityOf.get(b) as string;
+      return x < y ? -1 : x > y ? 1 : 0;
     });
-    if (tables.partitions.has(row.relid)) {
-      partitionRows.push({ row, table });
-      continue;
-    }
-    // Rows come ordered by table and attnum: the position is the rank among live columns,
-    // so dropped columns leave no gap.
-    position = row.relid === relid ? position + 1 : 1;
-    relid = row.relid;
-    columns[`${table}.${row.quoted_name}`] = mapColumn(row, table, position, collationOf(row));
-  }
   // A partition's columns are its parent's, but a partition may still have its own default,
   // NOT NULL, comment or grants. Their order is the parent's (a partition created on its own
-  // and attached later may hold them in another order), so they take the parent's position.
+  // and attached later may hold them in another order), so they take the root's position.
   const rootOf = (table: string): string => {
     let current = table;
     for (let depth = 0; depth < 100; depth++) {
@@ -128,10 +124,65 @@ export async function readColumns(
     }
     return current;
   };
-  for (const { row, table } of partitionRows) {
-    const inRoot = columns[`${rootOf(table)}.${row.quoted_name}`];
-    const at = inRoot?.position ?? row.attnum;
-    columns[`${table}.${row.quoted_name}`] = mapColumn(row, table, at, collationOf(row));
+  const roots = new Set<string>();
+  for (const oid of tables.partitions) roots.add(rootOf(identityOf.get(oid) ?? ""));
+  const rootPositions = new Map<string, Map<string, number>>();
+  const partitionColumns: Array<{ key: string; table: string; name: string; attnum: number }> = [];
+  const collationOf = (row: ColumnRow) =>
+    row.collation_oid === null ? null : (lookups.collations.get(row.collation_oid)?.name ?? null);
+
+  const names: ColumnNames = new Map();
+  // Built in identity order (tables in order, then each table's columns by name): the
+  // snapshot's order, so the record needs no re-sorting.
+  const columns: Record<string, ColumnObject> = {};
+  if (order.length === 0) options.lastQuerySent?.();
+  for (let from = 0; from < order.length; from += tablesPerQuery) {
+    const slice = order.slice(from, from + tablesPerQuery);
+    const read = catalogQuery<ColumnRow>(db, "columns", COLUMNS_SQL, [schemas, slice]);
+    if (from + tablesPerQuery >= order.length) options.lastQuerySent?.();
+    const rows = await read;
+    const byTable = new Map<string, ColumnRow[]>();
+    for (const row of rows) {
+      if (!identityOf.has(row.relid)) continue;
+      names.set(columnKey(row.relid, row.attnum), {
+        name: row.quoted_name,
+        collation: row.attcollation,
+      });
+      const list = byTable.get(row.relid);
+      if (list === undefined) byTable.set(row.relid, [row]);
+      else list.push(row);
+    }
+    for (const relid of slice) {
+      const list = byTable.get(relid);
+      const table = identityOf.get(relid);
+      if (list === undefined || table === undefined) continue;
+      // By attnum: a column's position is its rank among the live columns, so dropped
+      // columns leave no gap.
+      if (list.length > 1) list.sort((a, b) => a.attnum - b.attnum);
+      if (roots.has(table)) {
+        rootPositions.set(table, new Map(list.map((row, i) => [row.quoted_name, i + 1])));
+      }
+      const partition = tables.partitions.has(relid);
+      const mapped = list.map(
+        (row, i) => [row, mapColumn(row, table, i + 1, collationOf(row))] as const,
+      );
+      if (mapped.length > 1) {
+        mapped.sort(([a], [b]) =>
+          a.quoted_name < b.quoted_name ? -1 : a.quoted_name > b.quoted_name ? 1 : 0,
+        );
+      }
+      for (const [row, column] of mapped) {
+        const key = `${table}.${row.quoted_name}`;
+        columns[key] = column;
+        if (partition) {
+          partitionColumns.push({ key, table, name: row.quoted_name, attnum: row.attnum });
+        }
+      }
+    }
+  }
+  for (const { key, table, name, attnum } of partitionColumns) {
+    const position = rootPositions.get(rootOf(table))?.get(name) ?? attnum;
+    (columns[key] as { position: number }).position = position;
   }
   return { columns, names };
 }

@@ -3,7 +3,7 @@ import { type CatalogLookups, type ColumnNames, columnKey } from "./lookups.sql.
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
-import type { TablesRead } from "./tables.sql.ts";
+import { byIdentity, type TablesRead } from "./tables.sql.ts";
 
 /**
  * Indexes of the tables in scope, from pg_index's structured columns: key column numbers,
@@ -42,6 +42,9 @@ LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = i.indexrelid
 WHERE inh.inhrelid IS NULL
   AND ${SCHEMA_IN_SCOPE}`;
 }
+
+const RESOLVED: number[] = [];
+const RESOLVED_OIDS: string[] = [];
 
 export interface IndexRow {
   index_oid: string;
@@ -145,10 +148,42 @@ export function mapIndex(index: ResolvedIndex): IndexObject {
   };
 }
 
+/** The index rows of the schemas in scope, unresolved: the query can run before columns are read. */
+export function fetchIndexRows(
+  db: Queryable,
+  schemas: readonly string[] | null,
+  serverVersionNum: number,
+): Promise<IndexRow[]> {
+  return catalogQuery<IndexRow>(db, "indexes", indexesSql(serverVersionNum), [schemas]);
+}
+
 /**
- * Reads the indexes of the tables in scope, by index OID. The caller maps them, leaving out
- * those that back a constraint (they are part of the constraint).
+ * The indexes of the tables in scope, by index OID, their keys named. The caller maps them,
+ * leaving out those that back a constraint (they are part of the constraint).
  */
+export function resolveIndexes(
+  rows: IndexRow[],
+  tables: TablesRead,
+  names: ColumnNames,
+  lookups: CatalogLookups,
+): Map<string, ResolvedIndex> {
+  // In identity order, so that the index record built from this map needs no re-sorting.
+  rows.sort(byIdentity);
+  const out = new Map<string, ResolvedIndex>();
+  for (const row of rows) {
+    const table = tables.identities.get(row.relid);
+    if (table === undefined) continue;
+    out.set(row.index_oid, resolve(row, table, names, lookups));
+    // Resolved into keys: the per-column arrays are not read again, and a large database's
+    // indexes are kept until the snapshot is built.
+    row.attnums = row.option_bits = RESOLVED;
+    row.opclass_oids = row.collation_oids = RESOLVED_OIDS;
+    row.expressions = null;
+  }
+  return out;
+}
+
+/** Reads and resolves the indexes of the tables in scope, by index OID (see resolveIndexes). */
 export async function readIndexes(
   db: Queryable,
   schemas: readonly string[] | null,
@@ -157,12 +192,6 @@ export async function readIndexes(
   names: ColumnNames,
   lookups: CatalogLookups,
 ): Promise<Map<string, ResolvedIndex>> {
-  const rows = await catalogQuery<IndexRow>(db, "indexes", indexesSql(serverVersionNum), [schemas]);
-  const out = new Map<string, ResolvedIndex>();
-  for (const row of rows) {
-    const table = tables.identities.get(row.relid);
-    if (table === undefined) continue;
-    out.set(row.index_oid, resolve(row, table, names, lookups));
-  }
-  return out;
+  const rows = await fetchIndexRows(db, schemas, serverVersionNum);
+  return resolveIndexes(rows, tables, names, lookups);
 }

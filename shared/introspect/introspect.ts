@@ -5,13 +5,13 @@ import { readDomains } from "./domains.sql.ts";
 import { IntrospectionError } from "./errors.ts";
 import { readExtensions } from "./extensions.sql.ts";
 import { readFunctions } from "./functions.sql.ts";
-import { mapIndex, readIndexes } from "./indexes.sql.ts";
+import { fetchIndexRows, type IndexRow, mapIndex, resolveIndexes } from "./indexes.sql.ts";
 import { readLookups } from "./lookups.sql.ts";
 import { readPolicies } from "./policies.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { readSchemas } from "./schemas.sql.ts";
 import { readSequences } from "./sequences.sql.ts";
-import { catalogQuery, withCatalogSession } from "./session.ts";
+import { catalogQuery, QueuedReads, withCatalogSession } from "./session.ts";
 import { readTables } from "./tables.sql.ts";
 import { readTriggers } from "./triggers.sql.ts";
 import { readTypes } from "./types.sql.ts";
@@ -48,10 +48,27 @@ SELECT pg_catalog.current_setting('server_version') AS server_version,
        pg_catalog.current_setting('server_version_num') AS server_version_num,
        pg_catalog.current_database() AS database`;
 
-function sortedByIdentity<T>(record: Record<string, T>): Record<string, T> {
+/**
+ * The record with its identities in sorted order. Readers that insert in order (tables,
+ * columns, indexes do) cost one pass of comparisons here; others are rebuilt sorted.
+ */
+export function sortedByIdentity<T>(record: Record<string, T>): Record<string, T> {
+  const identities = Object.keys(record);
+  let inOrder = true;
+  for (let i = 1; i < identities.length && inOrder; i++) {
+    inOrder = (identities[i - 1] as string) < (identities[i] as string);
+  }
+  if (inOrder) return record;
   const sorted: Record<string, T> = {};
-  for (const identity of Object.keys(record).sort()) sorted[identity] = record[identity] as T;
+  for (const identity of identities.sort()) sorted[identity] = record[identity] as T;
   return sorted;
+}
+
+/** Both maps' entries; the first itself when the second is empty (the common case). */
+function joined<K, V>(first: Map<K, V>, second: ReadonlyMap<K, V>): Map<K, V>;
+function joined<K, V>(first: ReadonlyMap<K, V>, second: ReadonlyMap<K, V>): ReadonlyMap<K, V>;
+function joined<K, V>(first: ReadonlyMap<K, V>, second: ReadonlyMap<K, V>): ReadonlyMap<K, V> {
+  return second.size === 0 ? first : new Map([...first, ...second]);
 }
 
 /** `17.6 (Debian 17.6-1)` → `17.6` */
@@ -93,79 +110,104 @@ export async function introspect(
 /**
  * What concurrent DDL does to a read in progress: an object seen by one catalog query is gone
  * when a deparse function looks it up (`cache lookup failed`, `relation with OID … does
- * not exist`). A new
+ * not exist`, `could not open relation with OID …`). A new
  * transaction sees a consistent catalog again.
  */
 function isConcurrentDdl(error: unknown): error is IntrospectionError {
   if (!(error instanceof IntrospectionError)) return false;
-  return /cache lookup failed|with OID \d+ does not exist/i.test(error.message);
+  return /cache lookup failed|with OID \d+ does not exist|could not open relation with OID/i.test(
+    error.message,
+  );
 }
 
 async function readCatalog(
-  db: Queryable,
+  connection: Queryable,
   schemas: string[] | null,
   settings: { lockTimeoutMs: number; statementTimeoutMs: number },
 ): Promise<IntrospectResult> {
-  return withCatalogSession(db, settings, async () => {
-    const [server] = await catalogQuery<ServerRow>(db, "server version", SERVER_SQL, []);
-    if (!server) throw new Error("the server returned no version row");
-    const versionNum = Number.parseInt(server.server_version_num, 10);
-    const schemaObjects = await readSchemas(db, schemas);
-    const extension = await readExtensions(db, schemas);
-    const lookups = await readLookups(db);
-    const tables = await readTables(db, schemas);
-    const views = await readViews(db, schemas);
-    const columns = await readColumns(db, schemas, tables, lookups);
-    // Indexes are on tables and materialized views; triggers on tables and views.
-    const relations = new Map([...tables.identities, ...views.identities]);
-    const indexes = await readIndexes(
-      db,
-      schemas,
-      versionNum,
-      { ...tables, identities: relations },
-      new Map([...columns.names, ...views.names]),
-      lookups,
-    );
-    const constraints = await readConstraints(
-      db,
-      schemas,
-      versionNum,
-      tables,
-      columns.names,
-      indexes,
-    );
-    const index: Record<string, IndexObject> = {};
-    for (const [oid, resolved] of indexes) {
-      if (!constraints.backingIndexes.has(oid)) index[resolved.row.identity] = mapIndex(resolved);
-    }
-    const sequence = await readSequences(db, schemas);
-    const routines = await readFunctions(db, schemas, versionNum);
-    const trigger = await readTriggers(db, schemas, versionNum, relations);
-    const type = await readTypes(db, schemas, versionNum);
-    const domain = await readDomains(db, schemas, versionNum);
-    const policy = await readPolicies(db, schemas, tables.identities);
-    return {
-      // Sorted by identity, as snapshot files are: canonical as built, and cheap to compare.
-      objects: {
-        schema: sortedByIdentity(schemaObjects),
-        extension: sortedByIdentity(extension),
-        table: sortedByIdentity(tables.tables),
-        column: sortedByIdentity(columns.columns),
-        constraint: sortedByIdentity(constraints.constraints),
-        index: sortedByIdentity(index),
-        view: sortedByIdentity(views.views),
-        materialized_view: sortedByIdentity(views.materializedViews),
-        sequence: sortedByIdentity(sequence),
-        function: sortedByIdentity(routines.functions),
-        procedure: sortedByIdentity(routines.procedures),
-        trigger: sortedByIdentity(trigger),
-        type: sortedByIdentity(type),
-        domain: sortedByIdentity(domain),
-        policy: sortedByIdentity(policy),
-      },
-      serverVersion: shortVersion(server.server_version),
-      serverVersionNum: versionNum,
-      database: server.database,
-    };
+  return withCatalogSession(connection, settings, async () => {
+    // Reads are started as soon as what they need is known, so that their queries wait in the
+    // connection's queue: the server runs the next query while this process maps the rows of
+    // the last one. A failure is reported as the first failing query's, not as the "current
+    // transaction is aborted" of the queries queued behind it.
+    const reads = new QueuedReads(connection);
+    const db = reads.db;
+    return reads.settle(async () => {
+      const [server] = await catalogQuery<ServerRow>(db, "server version", SERVER_SQL, []);
+      if (!server) throw new Error("the server returned no version row");
+      const versionNum = Number.parseInt(server.server_version_num, 10);
+      const tablesRead = reads.start(readTables(db, schemas));
+      const lookupsRead = reads.start(readLookups(db));
+      const schemaRead = reads.start(readSchemas(db, schemas));
+      const extensionRead = reads.start(readExtensions(db, schemas));
+      const tables = await tablesRead;
+      const lookups = await lookupsRead;
+      // The index rows wait until the last column query is sent: a large database's columns
+      // are read a slice at a time, and its index rows would otherwise be held meanwhile.
+      let indexRows: Promise<IndexRow[]> | undefined;
+      const columnsRead = reads.start(
+        readColumns(db, schemas, tables, lookups, {
+          lastQuerySent: () => {
+            indexRows = reads.start(fetchIndexRows(db, schemas, versionNum));
+          },
+        }),
+      );
+      // Independent of tables and columns: queued behind the columns.
+      const viewsRead = reads.start(readViews(db, schemas));
+      const sequenceRead = reads.start(readSequences(db, schemas));
+      const routinesRead = reads.start(readFunctions(db, schemas, versionNum));
+      const typeRead = reads.start(readTypes(db, schemas, versionNum));
+      const domainRead = reads.start(readDomains(db, schemas, versionNum));
+      const policyRead = reads.start(readPolicies(db, schemas, tables.identities));
+      const views = await viewsRead;
+      // Indexes are on tables and materialized views; triggers on tables and views.
+      const relations = joined(tables.identities, views.identities);
+      const triggerRead = reads.start(readTriggers(db, schemas, versionNum, relations));
+      const columns = await columnsRead;
+      const indexes = resolveIndexes(
+        await (indexRows ?? reads.start(fetchIndexRows(db, schemas, versionNum))),
+        { ...tables, identities: relations },
+        joined(columns.names, views.names),
+        lookups,
+      );
+      const constraints = await reads.start(
+        readConstraints(db, schemas, versionNum, tables, columns.names, indexes),
+      );
+      const index: Record<string, IndexObject> = {};
+      for (const [oid, resolved] of indexes) {
+        if (!constraints.backingIndexes.has(oid)) index[resolved.row.identity] = mapIndex(resolved);
+      }
+      const schemaObjects = await schemaRead;
+      const extension = await extensionRead;
+      const sequence = await sequenceRead;
+      const routines = await routinesRead;
+      const trigger = await triggerRead;
+      const type = await typeRead;
+      const domain = await domainRead;
+      const policy = await policyRead;
+      return {
+        // Sorted by identity, as snapshot files are: canonical as built, and cheap to compare.
+        objects: {
+          schema: sortedByIdentity(schemaObjects),
+          extension: sortedByIdentity(extension),
+          table: sortedByIdentity(tables.tables),
+          column: sortedByIdentity(columns.columns),
+          constraint: sortedByIdentity(constraints.constraints),
+          index: sortedByIdentity(index),
+          view: sortedByIdentity(views.views),
+          materialized_view: sortedByIdentity(views.materializedViews),
+          sequence: sortedByIdentity(sequence),
+          function: sortedByIdentity(routines.functions),
+          procedure: sortedByIdentity(routines.procedures),
+          trigger: sortedByIdentity(trigger),
+          type: sortedByIdentity(type),
+          domain: sortedByIdentity(domain),
+          policy: sortedByIdentity(policy),
+        },
+        serverVersion: shortVersion(server.server_version),
+        serverVersionNum: versionNum,
+        database: server.database,
+      };
+    });
   });
 }

@@ -1,5 +1,5 @@
 import { IntrospectionError, serverErrorFields } from "./errors.ts";
-import type { Queryable } from "./queryable.ts";
+import type { Queryable, QueryResultLike } from "./queryable.ts";
 
 export interface SessionSettings {
   readonly lockTimeoutMs: number;
@@ -125,4 +125,92 @@ export async function catalogQuery<R>(
       ...(fields?.code ? { sqlstate: fields.code } : {}),
     });
   }
+}
+
+/**
+ * Catalog reads started ahead of need on one connection. Their queries wait in a queue here
+ * and go to the server one at a time, in the order they were asked for; the next is sent as
+ * soon as the last one's rows are in, before the reader of those rows runs, so the server
+ * works on one query while this process maps the rows of another. All run in the same
+ * transaction. After a query fails, those queued behind it are not sent (the transaction is
+ * aborted): `settle` waits for every read and throws the failure of the first query that
+ * failed, the one that says what went wrong.
+ */
+export class QueuedReads {
+  /** The connection, through the queue. */
+  readonly db: Queryable;
+  private readonly started: Promise<unknown>[] = [];
+  private readonly waiting: Array<{
+    readonly sql: string;
+    readonly params: readonly unknown[] | undefined;
+    readonly resolve: (result: unknown) => void;
+    readonly reject: (error: unknown) => void;
+  }> = [];
+  private busy = false;
+  private failure: { readonly error: unknown } | undefined;
+
+  constructor(private readonly connection: Queryable) {
+    this.db = {
+      query: <R>(sql: string, params?: readonly unknown[]) =>
+        new Promise<QueryResultLike<R>>((resolve, reject) => {
+          this.waiting.push({ sql, params, resolve: resolve as (r: unknown) => void, reject });
+          if (!this.busy) this.sendNext();
+        }),
+    };
+  }
+
+  private sendNext(): void {
+    const next = this.waiting.shift();
+    this.busy = next !== undefined;
+    if (next === undefined) return;
+    if (this.failure !== undefined) {
+      next.reject(new Error("not sent: an earlier catalog query of this read failed"));
+      this.sendNext();
+      return;
+    }
+    let sent: Promise<QueryResultLike<unknown>>;
+    try {
+      sent = this.connection.query(next.sql, next.params);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    sent.then(
+      (result) => {
+        this.sendNext();
+        next.resolve(result);
+      },
+      (error: unknown) => {
+        this.failure ??= { error };
+        this.sendNext();
+        next.reject(error);
+      },
+    );
+  }
+
+  /** Tracks a read that has started (its queries are queued); returns it. */
+  start<T>(read: Promise<T>): Promise<T> {
+    this.started.push(read);
+    read.catch(() => undefined); // awaited later, or settled by `settle`: never unhandled
+    return read;
+  }
+
+  /** Runs `body`; on failure, waits for every started read, then throws the root failure. */
+  async settle<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      const settled = await Promise.allSettled(this.started);
+      const first = this.failure?.error;
+      if (first === undefined || isFrom(error, first)) throw error;
+      for (const outcome of settled) {
+        if (outcome.status === "rejected" && isFrom(outcome.reason, first)) throw outcome.reason;
+      }
+      throw error;
+    }
+  }
+}
+
+/** `error` is `query` itself or wraps it (an IntrospectionError's cause). */
+function isFrom(error: unknown, query: unknown): boolean {
+  return error === query || (error instanceof Error && error.cause === query);
 }

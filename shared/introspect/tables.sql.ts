@@ -111,6 +111,13 @@ export interface TablesRead {
   readonly identities: ReadonlyMap<string, string>;
   /** OIDs of partitions (their columns are the parent's). */
   readonly partitions: ReadonlySet<string>;
+  /** Table OIDs in identity order, so that kinds keyed under a table can be built in order. */
+  readonly order?: readonly string[];
+}
+
+/** Orders by identity as JavaScript compares strings (UTF-16 code units), like the snapshot. */
+export function byIdentity<T extends { identity: string }>(a: T, b: T): number {
+  return a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0;
 }
 
 export async function readTables(
@@ -118,13 +125,17 @@ export async function readTables(
   schemas: readonly string[] | null,
 ): Promise<TablesRead> {
   const rows = await catalogQuery<TableRow>(db, "tables", TABLES_SQL, [schemas]);
+  // Built in identity order: the snapshot's order, so the record needs no re-sorting.
+  rows.sort(byIdentity);
   const tables: Record<string, TableObject> = {};
   const identities = new Map<string, string>();
   const partitions = new Set<string>();
+  const order: string[] = [];
   for (const row of rows) {
     tables[row.identity] = mapTable(row);
     identities.set(row.oid, row.identity);
+    order.push(row.oid);
     if (row.partition_of !== null) partitions.add(row.oid);
   }
-  return { tables, identities, partitions };
+  return { tables, identities, partitions, order };
 }

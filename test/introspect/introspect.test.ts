@@ -173,6 +173,7 @@ describe("introspect", () => {
       deferrable: "DEFERRABLE INITIALLY DEFERRED",
       validated: true,
       definition: null,
+      comment: null,
     });
   });
 
