@@ -1,4 +1,3 @@
-import { BaselineStoreError } from "../shared/aws/baseline-store.ts";
 import { EngineError, MigrationError, MigrationSourceError } from "../shared/baseline/errors.ts";
 import { ConfigError } from "../shared/config/errors.ts";
 import { IntrospectionError } from "../shared/introspect/errors.ts";
@@ -26,8 +25,13 @@ const USER_ERRORS = [
   EngineError,
   MigrationSourceError,
   IntrospectionError,
-  BaselineStoreError,
 ] as const;
+
+/**
+ * Errors of the S3 baseline store, known by name: importing its class here would load the
+ * store (and its schema library) into every command, `snapshot` included.
+ */
+const USER_ERROR_NAMES: ReadonlySet<string> = new Set(["BaselineStoreError"]);
 
 /** The one line printed for a failure: `pgdrift: <what failed, where, what to do>`. */
 export function errorLine(error: unknown, debug = false): string {
@@ -38,7 +42,10 @@ export function errorLine(error: unknown, debug = false): string {
       : `migration ${where}: ${error.message}`;
     return `pgdrift: ${oneLine(message)}`;
   }
-  if (USER_ERRORS.some((kind) => error instanceof kind))
+  if (
+    USER_ERRORS.some((kind) => error instanceof kind) ||
+    (error instanceof Error && USER_ERROR_NAMES.has(error.name))
+  )
     return `pgdrift: ${oneLine((error as Error).message)}`;
   if (debug && error instanceof Error && error.stack)
     return `pgdrift: internal error: ${error.stack}`;

@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { writeFileSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { CliError } from "./errors.ts";
 import { isInterrupted } from "./interrupt.ts";
@@ -39,10 +40,23 @@ export async function writeOutput(
   log(`${what} written to ${out}`);
 }
 
+/** Writes `text` to `path` (parent folders created) in as few system calls as its size allows. */
 export async function writeUserFile(path: string, text: string, what: string): Promise<void> {
+  await writeUserFileWith(path, what, (target) => writeFileSync(target, text));
+}
+
+/**
+ * Creates the parent folders of `path` and runs `write(path)`; a failure is one line naming
+ * the file.
+ */
+export async function writeUserFileWith(
+  path: string,
+  what: string,
+  write: (path: string) => unknown,
+): Promise<void> {
   try {
     await mkdir(dirname(resolve(path)), { recursive: true });
-    await writeFile(path, text);
+    write(path);
   } catch (error) {
     throw new CliError(`could not write ${what} to ${path}: ${(error as Error).message}`);
   }

@@ -4,7 +4,9 @@ import type { Snapshot } from "../../shared/snapshot/model.ts";
 import {
   createSnapshot,
   parseSnapshot,
+  type SnapshotInput,
   serializeSnapshot,
+  writeSnapshotFile,
 } from "../../shared/snapshot/snapshot.ts";
 import { parseCommandArgs, requireValue, schemasValue, stringValue } from "../args.ts";
 import {
@@ -15,7 +17,7 @@ import {
 } from "../connect.ts";
 import { CliError } from "../errors.ts";
 import { SNAPSHOT_HELP } from "../help.ts";
-import { type Log, readUserFile, writeOutput } from "../io.ts";
+import { type Log, readUserFile, writeOutput, writeUserFileWith } from "../io.ts";
 
 /** Connects, introspects and closes; a failure is one line naming `label` and the server. */
 export async function snapshotDatabase(
@@ -24,12 +26,22 @@ export async function snapshotDatabase(
   schemas: readonly string[] | undefined,
   log: Log,
 ): Promise<Snapshot> {
+  return createSnapshot(await readDatabase(db, label, schemas, log));
+}
+
+/** What a snapshot of the database holds, before its digest is computed. */
+async function readDatabase(
+  db: DatabaseTarget,
+  label: string,
+  schemas: readonly string[] | undefined,
+  log: Log,
+): Promise<SnapshotInput> {
   log(`reading ${db.display}…`);
   let connection: Awaited<ReturnType<typeof openConnection>> | undefined;
   try {
     connection = await openConnection(db.url);
     const result = await introspect(connection.client, schemas ? { schemas } : {});
-    return createSnapshot({
+    return {
       createdAt: new Date().toISOString(),
       source: {
         kind: "database",
@@ -40,7 +52,7 @@ export async function snapshotDatabase(
       },
       scope: { schemas: schemas ? [...schemas] : null },
       objects: result.objects,
-    });
+    };
   } catch (error) {
     const described = describeConnectionError(error, {
       environment: label,
@@ -71,7 +83,14 @@ export async function snapshotCommand(argv: readonly string[], log: Log): Promis
     return 0;
   }
   const db = databaseTarget(requireValue(args, "url", "snapshot"), "--url");
-  const snapshot = await snapshotDatabase(db, "--url", schemasValue(args), log);
-  await writeOutput(serializeSnapshot(snapshot), stringValue(args, "out"), log, "snapshot");
+  const input = await readDatabase(db, "--url", schemasValue(args), log);
+  const out = stringValue(args, "out");
+  if (out === undefined || out === "-") {
+    await writeOutput(serializeSnapshot(createSnapshot(input)), out, log, "snapshot");
+    return 0;
+  }
+  // A file: encoded, hashed and written in one pass, never held whole in memory.
+  await writeUserFileWith(out, "snapshot", (path) => writeSnapshotFile(path, input));
+  log(`snapshot written to ${out}`);
   return 0;
 }

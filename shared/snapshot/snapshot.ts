@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { canonicalize } from "./canonical.ts";
 import {
   OBJECT_KINDS,
@@ -9,6 +9,7 @@ import {
   type SnapshotScope,
   type SnapshotSource,
 } from "./model.ts";
+import { checkSnapshotShape, ShapeError } from "./shape.ts";
 
 /** A file that is not a valid `pgdrift.snapshot/v1`; the message names the file. */
 export class SnapshotFormatError extends Error {
@@ -36,47 +37,75 @@ function canonicalObjects(objects: SnapshotObjects): SnapshotObjects {
   return sorted;
 }
 
-/**
- * The canonical objects encoded once, as `"identity":{…}` JSON entries per kind: the digest
- * hashes them and the file writes them, so a large snapshot is stringified only once.
- */
-type EncodedObjects = ReadonlyArray<readonly [kind: string, entries: readonly string[]]>;
-const encodedForms = new WeakMap<object, EncodedObjects>();
+/** Entries per batch while encoding: big enough to amortize each write and hash update. */
+const BATCH = 2000;
+const ENTRY_SEPARATOR = ",\n      ";
 
-function encodeObjects(objects: SnapshotObjects): EncodedObjects {
-  const canonical = canonicalObjects(objects);
-  let encoded = encodedForms.get(canonical);
-  if (encoded === undefined) {
-    encoded = Object.entries(canonical).map(([kind, record]) => {
-      const entries = Object.entries(record as Record<string, unknown>).map(
-        ([identity, object]) => `${JSON.stringify(identity)}:${JSON.stringify(object)}`,
-      );
-      return [kind, entries] as const;
-    });
-    encodedForms.set(canonical, encoded);
-  }
-  return encoded;
+/**
+ * Receives the canonical objects encoded batch by batch, so that a large snapshot is never held
+ * as one string: `compact` is the digest's text, `pretty` the file's, for the same entries.
+ */
+interface EncodingSink {
+  compact(text: string): void;
+  pretty(text: string): void;
 }
+
+/**
+ * Encodes canonical objects once, `"identity":{…}` per object, in identity order, into the
+ * digest's compact form (`{"kind":{"id":{…},…},…}`) and the file's form (one object per
+ * line, indented) at the same time.
+ */
+function encodeObjects(objects: SnapshotObjects, sink: EncodingSink): void {
+  sink.compact("{");
+  let kindIndex = 0;
+  for (const kind in objects) {
+    const record = (objects as unknown as Record<string, Record<string, unknown>>)[kind] ?? {};
+    const name = JSON.stringify(kind);
+    sink.compact(`${kindIndex > 0 ? "," : ""}${name}:{`);
+    sink.pretty(`${kindIndex > 0 ? ",\n" : ""}    ${name}: {`);
+    let batch: string[] = [];
+    let written = 0;
+    const flush = () => {
+      sink.compact(`${written > 0 ? "," : ""}${batch.join(",")}`);
+      sink.pretty(`${written > 0 ? ENTRY_SEPARATOR : "\n      "}${batch.join(ENTRY_SEPARATOR)}`);
+      written += batch.length;
+      batch = [];
+    };
+    for (const identity in record) {
+      batch.push(`${JSON.stringify(identity)}:${JSON.stringify(record[identity])}`);
+      if (batch.length === BATCH) flush();
+    }
+    if (batch.length > 0) flush();
+    sink.compact("}");
+    sink.pretty(written > 0 ? "\n    }" : "}");
+    kindIndex++;
+  }
+  sink.compact("}");
+}
+
+/** Digests already computed, by canonical objects (audits ask for them more than once). */
+const digests = new WeakMap<object, string>();
 
 /** `sha256:` + the SHA-256 of the compact canonical JSON of the objects. */
 export function digestObjects(objects: SnapshotObjects): string {
+  const canonical = canonicalObjects(objects);
+  const known = digests.get(canonical);
+  if (known !== undefined) return known;
   const hash = createHash("sha256");
-  hash.update("{");
-  encodeObjects(objects).forEach(([kind, entries], i) => {
-    hash.update(`${i > 0 ? "," : ""}${JSON.stringify(kind)}:{`);
-    hash.update(entries.join(","));
-    hash.update("}");
-  });
-  hash.update("}");
-  return `sha256:${hash.digest("hex")}`;
+  encodeObjects(canonical, { compact: (text) => hash.update(text), pretty: () => undefined });
+  const digest = `sha256:${hash.digest("hex")}`;
+  digests.set(canonical, digest);
+  return digest;
 }
 
-export function createSnapshot(input: {
+export interface SnapshotInput {
   createdAt: string;
   source: SnapshotSource;
   scope: SnapshotScope;
   objects: SnapshotObjects;
-}): Snapshot {
+}
+
+export function createSnapshot(input: SnapshotInput): Snapshot {
   const objects = canonicalObjects(input.objects);
   return {
     format: SNAPSHOT_FORMAT,
@@ -92,62 +121,89 @@ function indented(value: unknown, depth: number): string {
   return JSON.stringify(canonicalize(value), null, 2).replaceAll("\n", `\n${"  ".repeat(depth)}`);
 }
 
+/** The file's lines before `objects`, the digest given, and those after. */
+function frame(snapshot: Omit<Snapshot, "objects">): { head: string; tail: string } {
+  return {
+    head: [
+      "{",
+      `  "createdAt": ${JSON.stringify(snapshot.createdAt)},`,
+      `  "digest": ${JSON.stringify(snapshot.digest)},`,
+      `  "format": ${JSON.stringify(snapshot.format)},`,
+      '  "objects": {\n',
+    ].join("\n"),
+    tail: [
+      "\n  },",
+      `  "scope": ${indented(snapshot.scope, 1)},`,
+      `  "source": ${indented(snapshot.source, 1)}`,
+      "}",
+      "",
+    ].join("\n"),
+  };
+}
+
 /**
  * The file form: canonical JSON (sorted keys), indented, with one object per line — compact
  * to write and read, and a change to an object is a change to its line.
  */
 export function serializeSnapshot(snapshot: Snapshot): string {
-  const kinds = encodeObjects(snapshot.objects).map(([kind, entries]) =>
-    entries.length === 0
-      ? `    ${JSON.stringify(kind)}: {}`
-      : `    ${JSON.stringify(kind)}: {\n      ${entries.join(",\n      ")}\n    }`,
-  );
-  return [
-    "{",
-    `  "createdAt": ${JSON.stringify(snapshot.createdAt)},`,
-    `  "digest": ${JSON.stringify(snapshot.digest)},`,
-    `  "format": ${JSON.stringify(snapshot.format)},`,
-    `  "objects": {\n${kinds.join(",\n")}\n  },`,
-    `  "scope": ${indented(snapshot.scope, 1)},`,
-    `  "source": ${indented(snapshot.source, 1)}`,
-    "}",
-    "",
-  ].join("\n");
+  const { head, tail } = frame(snapshot);
+  const parts = [head];
+  encodeObjects(canonicalObjects(snapshot.objects), {
+    compact: () => undefined,
+    pretty: (text) => parts.push(text),
+  });
+  parts.push(tail);
+  return parts.join("");
 }
 
-const migrationRecord = z.object({ file: z.string(), version: z.string(), checksum: z.string() });
+/** Bytes gathered before each write of `writeSnapshotFile`. */
+const WRITE_CHUNK = 1 << 20;
 
-const sourceSchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("migrations"),
-    serverVersion: z.string(),
-    serverVersionNum: z.number().int(),
-    format: z.string(),
-    migrations: z.array(migrationRecord),
-  }),
-  z.object({
-    kind: z.literal("database"),
-    serverVersion: z.string(),
-    serverVersionNum: z.number().int(),
-    database: z.string(),
-    host: z.string().nullable(),
-  }),
-]);
+/**
+ * Writes the snapshot of `input` to `path` in one pass: the objects are encoded once, batch by
+ * batch, hashed and written as they are encoded (synchronously: nothing else runs meanwhile),
+ * and the digest (whose place in the file is known: it has a fixed length) is written last. Memory stays that of the objects themselves,
+ * whatever their number. Until the digest is written the file holds an all-zero one, so a
+ * file left incomplete is refused when read. Returns the snapshot, digest included.
+ */
+export function writeSnapshotFile(path: string, input: SnapshotInput): Snapshot {
+  const objects = canonicalObjects(input.objects);
+  const placeholder = `sha256:${"0".repeat(64)}`;
+  const { head, tail } = frame({ ...input, format: SNAPSHOT_FORMAT, digest: placeholder });
+  const digestAt = Buffer.byteLength(head.slice(0, head.indexOf(placeholder)));
+  const hash = createHash("sha256");
+  const fd = openSync(path, "w");
+  try {
+    let pending: string[] = [head];
+    let pendingLength = head.length;
+    const flush = () => {
+      writeAll(fd, Buffer.from(pending.join("")));
+      pending = [];
+      pendingLength = 0;
+    };
+    encodeObjects(objects, {
+      compact: (text) => hash.update(text),
+      pretty: (text) => {
+        pending.push(text);
+        pendingLength += text.length;
+        if (pendingLength >= WRITE_CHUNK) flush();
+      },
+    });
+    pending.push(tail);
+    flush();
+    const digest = `sha256:${hash.digest("hex")}`;
+    writeSync(fd, digest, digestAt);
+    digests.set(objects, digest);
+    return { ...input, format: SNAPSHOT_FORMAT, objects, digest };
+  } finally {
+    closeSync(fd);
+  }
+}
 
-const objectMap = z.record(z.string(), z.record(z.string(), z.unknown()));
-
-const snapshotSchema = z.object({
-  format: z.literal(SNAPSHOT_FORMAT),
-  createdAt: z.string(),
-  source: sourceSchema,
-  scope: z.object({ schemas: z.array(z.string()).nullable() }),
-  objects: z.object(Object.fromEntries(OBJECT_KINDS.map((kind) => [kind, objectMap]))),
-  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-});
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-  return `${path}: ${issue.message}`;
+function writeAll(fd: number, chunk: Buffer): void {
+  for (let offset = 0; offset < chunk.length; ) {
+    offset += writeSync(fd, chunk, offset);
+  }
 }
 
 /**
@@ -192,15 +248,13 @@ export function parseSnapshot(text: string, origin: string): Snapshot {
       );
     }
   }
-  const parsed = snapshotSchema.safeParse(data);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new SnapshotFormatError(
-      origin,
-      `invalid snapshot: ${first ? describeIssue(first) : "unknown problem"}`,
-    );
+  let parsedSnapshot: Snapshot;
+  try {
+    parsedSnapshot = checkSnapshotShape(data);
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    throw new SnapshotFormatError(origin, `invalid snapshot: ${error.message}`);
   }
-  const parsedSnapshot = parsed.data as unknown as Snapshot;
   const snapshot = { ...parsedSnapshot, objects: canonicalObjects(parsedSnapshot.objects) };
   const digest = digestObjects(snapshot.objects);
   if (digest !== snapshot.digest) {

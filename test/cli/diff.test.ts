@@ -56,6 +56,15 @@ describe("pgdrift snapshot and diff", () => {
     );
   });
 
+  it("says in one line where it could not write the snapshot, and writes nothing", async () => {
+    const db = databases[0] as TestDatabase;
+    const inside = join(file("a"), "nested.json"); // a.json is a file, not a folder
+    const result = await runCli(["snapshot", "--url", db.url, "--out", inside]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^pgdrift: could not write snapshot to .*nested\.json: /m);
+    expect(parseSnapshot(readFileSync(file("a"), "utf8"), "a").source.kind).toBe("database");
+  });
+
   it("exits 0 when the two snapshots are equal", async () => {
     const result = await runCli(["diff", file("a"), file("b")]);
     expect(result.code).toBe(0);

@@ -33,4 +33,22 @@ describe("canonicalize", () => {
     );
     expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: 2 }));
   });
+
+  it("copies when an object deep inside an array is out of order or holds undefined", () => {
+    const value = { list: [{ a: 1 }, { c: 1, b: 2 }], other: [{ x: undefined, y: 1 }] };
+    const result = canonicalize(value) as typeof value;
+    expect(result).not.toBe(value);
+    expect(JSON.stringify(result)).toBe('{"list":[{"a":1},{"b":2,"c":1}],"other":[{"y":1}]}');
+    expect(result.list[0]).toBe(value.list[0]);
+  });
+
+  it("leaves values that are not plain objects to JSON, as it always did", () => {
+    const when = new Date("2026-11-25T00:00:00.000Z");
+    expect(canonicalJson({ b: when, a: 1 })).toBe('{"a":1,"b":"2026-11-25T00:00:00.000Z"}');
+    class Point {
+      y = 2;
+      x = 1;
+    }
+    expect(canonicalJson(new Point())).toBe('{"x":1,"y":2}');
+  });
 });
