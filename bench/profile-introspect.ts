@@ -1,22 +1,20 @@
 /**
- * Where introspect() spends its time: each catalog reader timed inside one catalog session,
- * on a fresh connection per run (as the CLI has: cold caches).
+ * Where introspect() spends its time: every catalog query it sends, timed from the moment it
+ * goes to the server to the moment its rows are in (the server's work, the transfer, and any
+ * time this process was busy mapping earlier rows meanwhile: queries are sent ahead, so those
+ * overlap), and the time when no query was in flight (mapping not overlapped). A fresh connection per run, as
+ * the CLI has (cold caches). Also the server process's CPU time per run, when the server runs
+ * on this machine (read from /proc; "n/a" otherwise).
  *
  *   node --import tsx bench/profile-introspect.ts --url URL [--runs N]
  *
- * Give it the database to profile (for the bench's 5,000 tables, a database that
- * `npm run bench` built; any other database works as well).
+ * Give it the database to profile: `bench/serve.ts` keeps a bench database up for this.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { readColumns } from "../shared/introspect/columns.sql.ts";
-import { readConstraints } from "../shared/introspect/constraints.sql.ts";
-import { readExtensions } from "../shared/introspect/extensions.sql.ts";
-import { readIndexes } from "../shared/introspect/indexes.sql.ts";
-import { readLookups } from "../shared/introspect/lookups.sql.ts";
-import { readSchemas } from "../shared/introspect/schemas.sql.ts";
-import { withCatalogSession } from "../shared/introspect/session.ts";
-import { readTables } from "../shared/introspect/tables.sql.ts";
+import { introspect } from "../shared/introspect/introspect.ts";
+import type { Queryable } from "../shared/introspect/queryable.ts";
 import { summarize } from "./measure.ts";
 
 const { values } = parseArgs({ options: { url: { type: "string" }, runs: { type: "string" } } });
@@ -25,43 +23,63 @@ if (!values.url) {
   process.exit(2);
 }
 const runs = Number(values.runs ?? 5);
-const laps = new Map<string, number[]>();
+const queries = new Map<string, { ms: number[]; rows: number }>();
+const totals = { wall: [] as number[], queries: [] as number[], server: [] as number[] };
+
+function backendCpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+  } catch {
+    return null;
+  }
+}
 
 for (let run = 0; run < runs; run++) {
   const client = new pg.Client({ connectionString: values.url });
   await client.connect();
-  let last = performance.now();
-  const lap = (step: string) => {
-    const now = performance.now();
-    laps.set(step, [...(laps.get(step) ?? []), now - last]);
-    last = now;
+  const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
+  const cpuBefore = pid === undefined ? null : backendCpuMs(pid);
+  let inQueries = 0;
+  let index = 0;
+  const timed: Queryable = {
+    query: async <R>(sql: string, params?: readonly unknown[]) => {
+      const started = performance.now();
+      const result = await client.query(sql, params as unknown[]);
+      const ms = performance.now() - started;
+      inQueries += ms;
+      const label = `${String(index++).padStart(2, "0")} ${sql.replace(/\s+/g, " ").trim().slice(0, 60)}`;
+      const entry = queries.get(label) ?? { ms: [], rows: 0 };
+      entry.ms.push(ms);
+      entry.rows = result.rows?.length ?? 0;
+      queries.set(label, entry);
+      return result as unknown as { rows: R[] };
+    },
   };
-  const settings = { lockTimeoutMs: 5_000, statementTimeoutMs: 300_000 };
-  await withCatalogSession(client, settings, async () => {
-    const version = Number(
-      (await client.query("SHOW server_version_num")).rows[0].server_version_num,
-    );
-    lap("session");
-    await readSchemas(client, null);
-    await readExtensions(client, null);
-    lap("schemas + extensions");
-    const lookups = await readLookups(client);
-    lap("lookups");
-    const tables = await readTables(client, null);
-    lap("tables");
-    const columns = await readColumns(client, null, tables, lookups);
-    lap("columns");
-    const indexes = await readIndexes(client, null, version, tables, columns.names, lookups);
-    lap("indexes");
-    await readConstraints(client, null, version, tables, columns.names, indexes);
-    lap("constraints");
-  });
+  const started = performance.now();
+  await introspect(timed);
+  totals.wall.push(performance.now() - started);
+  totals.queries.push(inQueries);
+  const cpuAfter = pid === undefined ? null : backendCpuMs(pid);
+  if (cpuBefore !== null && cpuAfter !== null) totals.server.push(cpuAfter - cpuBefore);
   await client.end();
 }
 
-process.stdout.write(`reader                    median      min      max   (${runs} runs)\n`);
-for (const [step, times] of laps) {
+const ms = (n: number) => `${n.toFixed(0)} ms`.padStart(9);
+process.stdout.write(
+  `query (send → rows in)                                               median      min  rows   (${runs} runs)\n`,
+);
+for (const [label, { ms: times, rows }] of queries) {
   const s = summarize(times);
-  const ms = (n: number) => `${n.toFixed(0)} ms`.padStart(8);
-  process.stdout.write(`${step.padEnd(22)} ${ms(s.median)} ${ms(s.min)} ${ms(s.max)}\n`);
+  process.stdout.write(
+    `${label.padEnd(66)} ${ms(s.median)} ${ms(s.min)} ${String(rows).padStart(6)}\n`,
+  );
 }
+const wall = summarize(totals.wall);
+const inQueries = summarize(totals.queries);
+process.stdout.write(
+  `introspect() wall ${ms(wall.median).trim()} (median); waiting on queries ${ms(inQueries.median).trim()}; mapping in this process, not overlapped, ${ms(wall.median - inQueries.median).trim()}\n`,
+);
+process.stdout.write(
+  `server backend CPU per introspect(): ${totals.server.length > 0 ? ms(summarize(totals.server).median).trim() : "n/a (server not on this machine)"}\n`,
+);

@@ -35,6 +35,8 @@ export interface BenchSchemaShape {
 }
 
 export const COLUMNS_PER_TABLE = 10;
+/** 1,000 schemas: the schema-per-tenant shape (`--tenants`). */
+export const MAX_SCHEMAS = 1000;
 export const INDEXES_PER_TABLE = 2;
 export const CONSTRAINTS_PER_TABLE = 3;
 
@@ -42,8 +44,9 @@ const ON_DELETE = ["NO ACTION", "CASCADE", "SET NULL", "RESTRICT"] as const;
 const QUANTITY_TYPES = ["integer", "bigint", "smallint", "numeric(10,3)", "real"] as const;
 const STATUS_DEFAULTS = ["'active'", "'pending'", "'new'"] as const;
 
-export function schemaName(index: number): string {
-  return `bench_${String(index).padStart(2, "0")}`;
+/** Schemas are numbered from 0: `bench_07` (up to 100 schemas) or `bench_0007` (more). */
+export function schemaName(index: number, schemas = 100): string {
+  return `bench_${String(index).padStart(schemas > 100 ? 4 : 2, "0")}`;
 }
 
 export function tableName(index: number): string {
@@ -104,13 +107,13 @@ ${secondIndex}
 export function generateSchemaBatches(options: BenchSchemaOptions): SchemaBatch[] {
   if (!Number.isInteger(options.tables) || options.tables < 1)
     throw new Error("tables must be ≥ 1");
-  if (!Number.isInteger(options.schemas) || options.schemas < 1 || options.schemas > 100) {
-    throw new Error("schemas must be between 1 and 100");
+  if (!Number.isInteger(options.schemas) || options.schemas < 1 || options.schemas > MAX_SCHEMAS) {
+    throw new Error(`schemas must be between 1 and ${MAX_SCHEMAS}`);
   }
   const batches: SchemaBatch[] = [];
   let g = 0;
   for (let s = 0; s < options.schemas; s++) {
-    const schema = schemaName(s);
+    const schema = schemaName(s, options.schemas);
     const count = tablesInSchema(options, s);
     const parts = [`BEGIN;\nCREATE SCHEMA ${schema};\n`];
     const first = g;

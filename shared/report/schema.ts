@@ -47,6 +47,10 @@ export const REPORT_SCHEMA = {
         file: { type: "string" },
         version: { type: "string" },
         checksum: { $ref: "#/$defs/digest" },
+        kind: { enum: ["versioned", "repeatable"] },
+        description: { type: "string" },
+        toolChecksum: { type: ["integer", "string", "null"] },
+        timestamp: { type: ["string", "null"] },
       },
     },
     source: {
