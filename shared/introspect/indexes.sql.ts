@@ -1,4 +1,5 @@
 import type { IndexObject } from "../snapshot/model.ts";
+import { relationVanished } from "./errors.ts";
 import { type CatalogLookups, type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
@@ -32,6 +33,7 @@ SELECT i.indexrelid::int8::text AS index_oid,
          ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
                FROM pg_catalog.generate_series(1, i.indnatts) AS k
                WHERE (i.indkey::int2[])[k - 1] = 0 ORDER BY k) END AS expressions,
+       i.indpred IS NOT NULL AS has_predicate,
        CASE WHEN i.indpred IS NOT NULL THEN pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) END AS predicate,
        ic.reloptions AS storage_options,
        (SELECT ts.spcname FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace) AS tablespace
@@ -61,6 +63,7 @@ export interface IndexRow {
   collation_oids: string[];
   option_bits: number[];
   expressions: string[] | null;
+  has_predicate: boolean;
   predicate: string | null;
   storage_options: string[] | null;
   tablespace: string | null;
@@ -84,10 +87,19 @@ function resolve(
 ): ResolvedIndex {
   const am = lookups.accessMethods.get(row.am_oid);
   const expressions = row.expressions ?? [];
+  // A deparse that gives NULL: the table was dropped after the snapshot was taken (retried).
+  const expressionCount = row.attnums.filter((attnum) => attnum === 0).length;
+  if (
+    expressions.length !== expressionCount ||
+    expressions.some((e) => e === null) ||
+    (row.has_predicate && row.predicate === null)
+  ) {
+    throw relationVanished("indexes", row.relid, `the table of index ${row.identity}`);
+  }
   let nextExpression = 0;
   const elements = row.attnums.map((attnum) =>
     attnum === 0
-      ? (expressions[nextExpression++] ?? "?")
+      ? (expressions[nextExpression++] as string)
       : (names.get(columnKey(row.relid, attnum))?.name ?? `?${attnum}`),
   );
   const keys = elements.slice(0, row.key_count).map((element, i) => {

@@ -216,14 +216,8 @@ describe("views under a running migration", () => {
         expect(error).toBeInstanceOf(IntrospectionError);
         expect((error as IntrospectionError).sqlstate).toBe("55P03");
         expect((error as IntrospectionError).step).toBe("views");
-        // REFRESH also holds the toast table of the new heap it fills: the session names it too.
-        const toast = ddl.startsWith("REFRESH")
-          ? [
-              expect.stringMatching(/^pg_toast\.pg_toast_\d+$/),
-              expect.stringMatching(/^pg_toast\.pg_toast_\d+_index$/),
-            ]
-          : [];
-        expect((error as IntrospectionError).lockedObjects).toEqual([view, ...toast]);
+        // REFRESH also holds the toast table of the new heap it fills: not named, it means nothing to a user.
+        expect((error as IntrospectionError).lockedObjects).toEqual([view]);
         expect((error as Error).message).toContain(view);
         expect(Date.now() - started).toBeLessThan(10_000);
       } finally {
