@@ -1,4 +1,5 @@
 import type { ReplicaIdentity, TableObject, TablePersistence } from "../snapshot/model.ts";
+import { normalizeOption } from "./options.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import {
@@ -90,7 +91,7 @@ export function mapTable(row: TableRow): TableObject {
   return {
     comment: row.comment,
     name: row.name,
-    options: [...(row.options ?? [])].sort(),
+    options: (row.options ?? []).map(normalizeOption).sort(),
     owner: row.owner,
     partition_bound: row.partition_bound,
     partition_key: row.partition_key,

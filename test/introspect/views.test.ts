@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolvePostgresBinaries, startEmbeddedPostgres } from "../../shared/baseline/embedded.ts";
 import { IntrospectionError } from "../../shared/introspect/errors.ts";
 import { introspect } from "../../shared/introspect/introspect.ts";
+import { normalizeOption } from "../../shared/introspect/options.ts";
 import { normalizeViewDefinition } from "../../shared/introspect/view-definition.ts";
-import { normalizeOption } from "../../shared/introspect/views.sql.ts";
 import type { SnapshotObjects } from "../../shared/snapshot/model.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 
