@@ -36,10 +36,13 @@ SELECT i.indexrelid::int8::text AS index_oid,
        i.indpred IS NOT NULL AS has_predicate,
        CASE WHEN i.indpred IS NOT NULL THEN pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) END AS predicate,
        ic.reloptions AS storage_options,
-       (SELECT ts.spcname FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace) AS tablespace
+       (SELECT ts.spcname FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace) AS tablespace,
+       d.description AS comment
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
 LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = i.indexrelid
 WHERE inh.inhrelid IS NULL
   AND ${SCHEMA_IN_SCOPE}`;
@@ -64,6 +67,7 @@ export interface IndexRow {
   option_bits: number[];
   expressions: string[] | null;
   has_predicate: boolean;
+  comment: string | null;
   predicate: string | null;
   storage_options: string[] | null;
   tablespace: string | null;
@@ -149,6 +153,7 @@ export function mapIndex(index: ResolvedIndex): IndexObject {
   // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
   return {
     columns: index.keys,
+    comment: row.comment,
     definition: storageDefinition(row),
     include: index.include,
     method: index.method,

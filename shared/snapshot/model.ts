@@ -148,6 +148,7 @@ export interface IndexObject {
   readonly valid: boolean;
   /** Storage parameters and tablespace, e.g. `fillfactor=70`; null when none. */
   readonly definition: string | null;
+  readonly comment: string | null;
 }
 
 /** A view or a materialized view (the two are separate kinds with one shape). */

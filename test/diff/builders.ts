@@ -125,6 +125,7 @@ export class SnapshotBuilder {
       include: [],
       valid: true,
       definition: null,
+      comment: null,
       ...patch,
     };
     return this;

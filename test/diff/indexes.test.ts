@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { diffSnapshots } from "../../shared/diff/diff.ts";
+import { introspect } from "../../shared/introspect/introspect.ts";
+import { createTestDatabase } from "../support/db.ts";
 import { shop } from "./builders.ts";
 
 describe("index rule", () => {
@@ -21,6 +23,37 @@ describe("index rule", () => {
     expect(findings[0]?.remediation).toMatch(
       /^DROP INDEX CONCURRENTLY public\.idx_user_orders; — or add it to a migration if a query needs it/,
     );
+  });
+
+  it("reports a changed comment as low, fixed with COMMENT ON INDEX, not a rebuild", () => {
+    const index = (comment: string | null) =>
+      shop().index("public.orders", "idx_user_orders", ["user_id"], { comment }).build();
+
+    const { findings } = diffSnapshots(index("Orders by user"), index(null));
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      object: "public.idx_user_orders",
+      change: "changed",
+      attribute: "comment",
+      severity: "low",
+      remediation: "COMMENT ON INDEX public.idx_user_orders IS 'Orders by user';",
+    });
+  });
+
+  it("reads an index's comment from the catalog", async () => {
+    const db = await createTestDatabase(
+      "idx_comment",
+      `CREATE TABLE t (id int, n int); CREATE INDEX t_n ON t (n); CREATE INDEX t_id ON t (id);
+       COMMENT ON INDEX t_n IS 'lookups by n';`,
+    );
+    try {
+      const { objects } = await introspect(db.client);
+      expect(objects.index["public.t_n"]?.comment).toBe("lookups by n");
+      expect(objects.index["public.t_id"]?.comment).toBeNull();
+    } finally {
+      await db.drop();
+    }
   });
 
   it("raises an unexpected unique index to high", () => {

@@ -216,6 +216,7 @@ describe("introspect", () => {
       include: [],
       valid: true,
       definition: null,
+      comment: null,
     });
     expect(objects.index["public.users_lower_email"]).toMatchObject({
       columns: ["lower(nickname::text) text_pattern_ops"],

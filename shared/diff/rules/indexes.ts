@@ -4,9 +4,19 @@ import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.t
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { lastPart } from "../identity.ts";
 import { pairRenames, renameFindings } from "../renames.ts";
+import { commentStatement } from "../sql.ts";
 
 const SPEC = {
-  vocabulary: ["columns", "predicate", "method", "unique", "include", "valid", "definition"],
+  vocabulary: [
+    "columns",
+    "predicate",
+    "method",
+    "unique",
+    "include",
+    "valid",
+    "definition",
+    "comment",
+  ],
   skip: ["name"],
 };
 
@@ -51,6 +61,7 @@ function remediation(
   diff: AttributeDiff,
   base: IndexObject,
 ): string {
+  if (diff.attribute === "comment") return commentStatement(`INDEX ${identity}`, diff.expected);
   const constraint = backingConstraint(ctx.baseline, identity, base);
   if (constraint !== null)
     return `Re-create constraint ${constraint} as the migration defines it; its index follows.`;
