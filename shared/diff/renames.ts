@@ -58,12 +58,12 @@ export function pairRenames<T extends { readonly name: string }>(
 
 /**
  * One low `changed`/`name` finding per rename, under the baseline's identity.
- * `remediation` gets the baseline's and the environment's identities.
+ * `remediation` gets the baseline's and the environment's identities and objects.
  */
 export function renameFindings<T extends { readonly name: string; readonly table: string }>(
-  kind: "column" | "constraint" | "index",
+  kind: "column" | "constraint" | "index" | "trigger" | "policy",
   pairs: Renames<T>["pairs"],
-  remediation: (baselineIdentity: string, actualIdentity: string, object: T) => string,
+  remediation: (baselineIdentity: string, actualIdentity: string, object: T, renamed: T) => string,
 ): DraftFinding[] {
   return pairs.map(({ baseline: [identity, object], actual: [actualIdentity, renamed] }) => ({
     kind,
@@ -74,7 +74,7 @@ export function renameFindings<T extends { readonly name: string; readonly table
     expected: object.name,
     actual: renamed.name,
     message: `${kind} ${identity} is named ${renamed.name}, expected ${object.name}`,
-    remediation: remediation(identity, actualIdentity, object),
+    remediation: remediation(identity, actualIdentity, object, renamed),
     evidence: { actualObject: actualIdentity },
   }));
 }

@@ -3,7 +3,7 @@ import { changedFindings } from "../changed.ts";
 import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.ts";
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { quoteIdent } from "../identity.ts";
-import { pairRenames } from "../renames.ts";
+import { pairRenames, renameFindings } from "../renames.ts";
 import { commentStatement } from "../sql.ts";
 
 /** command, permissive, roles, using and with_check are grouped under `definition`. */
@@ -120,22 +120,14 @@ export function policyRule(ctx: RuleContext): DraftFinding[] {
       remediation: `Find out who created it; add it to a migration if it is needed, or drop it: DROP POLICY ${quoteIdent(policy.name)} ON ${policy.table};`,
     });
   }
-  for (const { baseline, actual } of pairs) {
-    const [identity, policy] = baseline;
-    const [actualIdentity, renamed] = actual;
-    findings.push({
-      kind: "policy",
-      object: identity,
-      change: "changed",
-      attribute: "name",
-      table: policy.table,
-      expected: policy.name,
-      actual: renamed.name,
-      message: `policy ${identity} is named ${quoteIdent(renamed.name)}, expected ${quoteIdent(policy.name)}`,
-      remediation: `ALTER POLICY ${quoteIdent(renamed.name)} ON ${policy.table} RENAME TO ${quoteIdent(policy.name)};`,
-      evidence: { actualObject: actualIdentity },
-    });
-  }
+  findings.push(
+    ...renameFindings(
+      "policy",
+      pairs,
+      (_identity, _actualIdentity, policy, renamed) =>
+        `ALTER POLICY ${quoteIdent(renamed.name)} ON ${policy.table} RENAME TO ${quoteIdent(policy.name)};`,
+    ),
+  );
   findings.push(
     ...changedFindings(
       "policy",

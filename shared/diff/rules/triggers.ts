@@ -3,7 +3,7 @@ import { changedFindings } from "../changed.ts";
 import { type AttributeDiff, changedMessage, diffAttributes } from "../compare.ts";
 import type { DraftFinding, RuleContext } from "../context.ts";
 import { quoteIdent } from "../identity.ts";
-import { pairRenames } from "../renames.ts";
+import { pairRenames, renameFindings } from "../renames.ts";
 import { commentStatement } from "../sql.ts";
 
 const SPEC = { vocabulary: ["definition", "enabled", "comment"], skip: ["name", "table"] };
@@ -87,22 +87,14 @@ export function triggerRule(ctx: RuleContext): DraftFinding[] {
       remediation: `Find out who created it and what it does; add it to a migration if it is needed, or drop it: DROP TRIGGER ${quoteIdent(trigger.name)} ON ${trigger.table};`,
     });
   }
-  for (const { baseline, actual } of pairs) {
-    const [identity, trigger] = baseline;
-    const [actualIdentity, renamed] = actual;
-    findings.push({
-      kind: "trigger",
-      object: identity,
-      change: "changed",
-      attribute: "name",
-      table: trigger.table,
-      expected: trigger.name,
-      actual: renamed.name,
-      message: `trigger ${identity} is named ${quoteIdent(renamed.name)}, expected ${quoteIdent(trigger.name)}`,
-      remediation: `ALTER TRIGGER ${quoteIdent(renamed.name)} ON ${trigger.table} RENAME TO ${quoteIdent(trigger.name)};`,
-      evidence: { actualObject: actualIdentity },
-    });
-  }
+  findings.push(
+    ...renameFindings(
+      "trigger",
+      pairs,
+      (_identity, _actualIdentity, trigger, renamed) =>
+        `ALTER TRIGGER ${quoteIdent(renamed.name)} ON ${trigger.table} RENAME TO ${quoteIdent(trigger.name)};`,
+    ),
+  );
   findings.push(
     ...changedFindings(
       "trigger",
