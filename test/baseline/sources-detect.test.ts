@@ -1,37 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { MigrationSourceError } from "../../shared/baseline/errors.ts";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { detectFormat } from "../../shared/baseline/sources/detect.ts";
 import { readMigrations } from "../../shared/baseline/sources/index.ts";
+import { sourceError, temporaryFolders } from "./folders.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/migrations");
 
-const temporary: string[] = [];
-
-async function folder(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "pgdrift-detect-"));
-  temporary.push(dir);
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
-  return dir;
-}
-
-async function sourceError(promise: Promise<unknown>): Promise<MigrationSourceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MigrationSourceError);
-  return error as MigrationSourceError;
-}
-
-afterEach(async () => {
-  for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const folder = temporaryFolders("detect");
 
 describe("--format auto", () => {
   it("recognises each fixture folder", async () => {

@@ -1,10 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Flyway placeholders are written ${name}, literally
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { symlink } from "node:fs/promises";
+import { join } from "node:path";
 import { crc32 as zlibCrc32 } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
-import { MigrationSourceError } from "../../shared/baseline/errors.ts";
+import { describe, expect, it } from "vitest";
 import { flywaySource } from "../../shared/baseline/sources/flyway.ts";
 import {
   compareFlywayVersions,
@@ -13,34 +11,12 @@ import {
   replacePlaceholders,
 } from "../../shared/baseline/sources/flyway-text.ts";
 import { readMigrations } from "../../shared/baseline/sources/index.ts";
+import { sourceError, temporaryFolders } from "./folders.ts";
 
 const FIXTURE = join(import.meta.dirname, "../fixtures/migrations/flyway-basic");
 const NOW = new Date(2025, 0, 2, 3, 4, 5);
 
-const temporary: string[] = [];
-
-async function folder(files: Record<string, string | Buffer>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "pgdrift-flyway-"));
-  temporary.push(dir);
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
-  return dir;
-}
-
-async function sourceError(promise: Promise<unknown>): Promise<MigrationSourceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MigrationSourceError);
-  return error as MigrationSourceError;
-}
-
-afterEach(async () => {
-  for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const folder = temporaryFolders("flyway");
 
 /**
  * Flyway's checksum, computed independently of pgdrift's code: split the text into lines the

@@ -1,41 +1,17 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { MigrationSourceError } from "../../shared/baseline/errors.ts";
+import { mkdir, readFile, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { dbmateSource } from "../../shared/baseline/sources/dbmate.ts";
 import { golangMigrateSource } from "../../shared/baseline/sources/golang-migrate.ts";
 import { nodePgMigrateSource } from "../../shared/baseline/sources/node-pg-migrate.ts";
 import { prismaChecksumMatches, prismaSource } from "../../shared/baseline/sources/prisma.ts";
 import { versionTimestamp } from "../../shared/baseline/sources/timestamps.ts";
+import { sourceError, temporaryFolders } from "./folders.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/migrations");
 
-const temporary: string[] = [];
-
-async function folder(files: Record<string, string | Buffer>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "pgdrift-formats-"));
-  temporary.push(dir);
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
-  return dir;
-}
-
-async function sourceError(promise: Promise<unknown>): Promise<MigrationSourceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MigrationSourceError);
-  return error as MigrationSourceError;
-}
-
-afterEach(async () => {
-  for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const folder = temporaryFolders("formats");
 
 describe("version timestamps", () => {
   it("parses YYYYMMDDhhmmss and YYYYMMDDhhmmssSSS as UTC, epoch milliseconds on request", () => {

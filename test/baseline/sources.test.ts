@@ -1,36 +1,16 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { MigrationSourceError } from "../../shared/baseline/errors.ts";
+import { describe, expect, it } from "vitest";
 import { readMigrations } from "../../shared/baseline/sources/index.ts";
 import { plainSqlSource } from "../../shared/baseline/sources/plain-sql.ts";
+import { sourceError, temporaryFolders } from "./folders.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/migrations");
 const BASIC = join(FIXTURES, "basic");
 
-const temporary: string[] = [];
-
-async function tempFolder(files: Record<string, string | Buffer> = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "pgdrift-sources-"));
-  temporary.push(dir);
-  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
-  return dir;
-}
-
-async function sourceError(promise: Promise<unknown>): Promise<MigrationSourceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MigrationSourceError);
-  return error as MigrationSourceError;
-}
-
-afterEach(async () => {
-  for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const tempFolder = temporaryFolders("sources");
 
 describe("plain SQL source", () => {
   it("reads the top-level .sql files in order, with versions and checksums of the bytes", async () => {
