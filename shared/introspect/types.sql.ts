@@ -3,7 +3,6 @@ import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import {
   normalizePrivileges,
-  notExtensionMember,
   privilegesArray,
   qualifiedName,
   SCHEMA_IN_SCOPE,
@@ -25,6 +24,16 @@ function procName(oidExpr: string): string {
  * and views), ranges and base types. Arrays (any type some type names as its `typarray`),
  * multiranges (part of their range), shell types and extension members are left out. Only
  * catalog fields are read: nothing is deparsed.
+ *
+ * On a large database nearly every type is a table's row type or an array, so those go first,
+ * before anything is joined: one pass over pg_depend gathers the types that are extension
+ * members ('e') or internally dependent ('i') on a relation (a table's, view's… row type) or on
+ * another type (an implicit array, a multirange), and a hashed `NOT IN` on the pg_type scan
+ * drops them (a NOT EXISTS anti-join would be applied after the per-row checks below). That
+ * pass only prefilters: the exact rules — a composite type's relation has relkind 'c'; an array
+ * is a type some type names as its `typarray`, and that type is the array's `typelem` — are
+ * then checked on the few rows left, by index lookups (`OFFSET 0` keeps them per-row lookups,
+ * not hashes built over all of pg_class and pg_type).
  */
 const TYPES_SQL = /* SQL */ `
 SELECT ${qualifiedName("n.nspname", "t.typname")} AS identity,
@@ -90,19 +99,25 @@ SELECT ${qualifiedName("n.nspname", "t.typname")} AS identity,
        pg_catalog.pg_get_userbyid(t.typowner) AS owner
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
--- Only composite types' relations (relkind 'c'), not the row types of tables and views.
-LEFT JOIN pg_catalog.pg_class rel ON rel.oid = t.typrelid AND rel.relkind = 'c'
 LEFT JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid
 LEFT JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
 LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
 LEFT JOIN pg_catalog.pg_namespace opcn ON opcn.oid = opc.opcnamespace
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_type'::regclass AND d.objsubid = 0
-WHERE t.typisdefined
-  AND (t.typtype IN ('e', 'r', 'b') OR (t.typtype = 'c' AND rel.oid IS NOT NULL))
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type elem WHERE elem.typarray = t.oid)
+WHERE t.typtype IN ('e', 'r', 'b', 'c')
+  AND t.typisdefined
+  AND t.oid NOT IN (SELECT dep.objid FROM pg_catalog.pg_depend dep
+    WHERE dep.classid = 'pg_catalog.pg_type'::regclass
+      AND (dep.deptype = 'e' OR (dep.deptype = 'i'
+        AND dep.refclassid IN ('pg_catalog.pg_class'::regclass, 'pg_catalog.pg_type'::regclass))))
   AND ${SCHEMA_IN_SCOPE}
-  AND ${notExtensionMember("pg_catalog.pg_type", "t.oid")}`;
+  -- Only composite types (relkind 'c'), not the row types of tables and views.
+  AND (t.typtype <> 'c' OR EXISTS (SELECT 1 FROM pg_catalog.pg_class rel
+    WHERE rel.oid = t.typrelid AND rel.relkind = 'c' OFFSET 0))
+  -- Not an array: an array's typelem is the type that names it as its typarray.
+  AND (t.typelem = 0 OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type elem
+    WHERE elem.oid = t.typelem AND elem.typarray = t.oid OFFSET 0))`;
 
 export interface TypeRow {
   identity: string;

@@ -21,6 +21,11 @@ CREATE TABLE public.orders (
   n int
 );
 CREATE SEQUENCE public.orders_n_seq OWNED BY public.orders.n;
+-- A partitioned table's identity sequence is its column's too; one released by OWNED BY NONE is standalone.
+CREATE TABLE billing.parts (id bigint GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY RANGE (k);
+CREATE TABLE billing.parts_1 PARTITION OF billing.parts FOR VALUES FROM (0) TO (10);
+CREATE SEQUENCE public.released OWNED BY public.orders.n;
+ALTER SEQUENCE public.released OWNED BY NONE;
 -- Values are data, never read.
 SELECT nextval('billing.invoice_number');
 SELECT setval('public."Odd Seq"', 500);
@@ -43,6 +48,7 @@ describe("sequences reader", () => {
       "billing.invoice_number",
       'public."Odd Seq"',
       "public.countdown",
+      "public.released",
     ]);
   });
 

@@ -31,10 +31,20 @@ CREATE FUNCTION app.myint_in(cstring) RETURNS app.myint LANGUAGE internal IMMUTA
 CREATE FUNCTION app.myint_out(app.myint) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int4out';
 CREATE TYPE app.myint (input = app.myint_in, output = app.myint_out, internallength = 4,
   passedbyvalue, alignment = int4, category = 'N');
+-- A base type with an element type and the array category is still not an array: only a type
+-- some type names as its typarray is one.
+CREATE TYPE app.int_pair;
+CREATE FUNCTION app.int_pair_in(cstring) RETURNS app.int_pair LANGUAGE internal IMMUTABLE STRICT AS 'int8in';
+CREATE FUNCTION app.int_pair_out(app.int_pair) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int8out';
+CREATE TYPE app.int_pair (input = app.int_pair_in, output = app.int_pair_out, internallength = 8,
+  passedbyvalue, alignment = double, element = int4, category = 'A',
+  subscript = raw_array_subscript_handler);
 -- Not types of their own: row types of tables, views and materialized views; a shell type.
 CREATE TABLE app.orders (id int, status app.status, at app.during);
 CREATE VIEW app.order_ids AS SELECT id FROM app.orders;
 CREATE MATERIALIZED VIEW app.order_counts AS SELECT count(*) AS n FROM app.orders;
+CREATE TABLE app.addresses OF app.address;
+CREATE TABLE app.events (at timestamptz, tags app.mood[], spans app.during[]) PARTITION BY RANGE (at);
 CREATE TYPE app.shell_only;
 -- Domains.
 CREATE FUNCTION app.default_email() RETURNS text LANGUAGE sql AS $$ SELECT 'nobody@example.com' $$;
@@ -69,6 +79,7 @@ describe("types reader", () => {
       "app.address",
       "app.during",
       "app.floats",
+      "app.int_pair",
       "app.mood",
       "app.myint",
       "app.status",
@@ -134,6 +145,11 @@ describe("types reader", () => {
       type: "base",
       definition:
         "input=app.myint_in, output=app.myint_out, internallength=4, passedbyvalue, alignment=int4, storage=plain, category='N'",
+    });
+    expect(objects.type["app.int_pair"]).toMatchObject({
+      type: "base",
+      definition:
+        "input=app.int_pair_in, output=app.int_pair_out, subscript=raw_array_subscript_handler, internallength=8, passedbyvalue, alignment=double, storage=plain, category='A', element=integer",
     });
   });
 });
