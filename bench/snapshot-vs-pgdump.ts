@@ -11,310 +11,47 @@
  * Results go to stdout, progress to stderr. Exits non-zero only when a figure could not be
  * taken (the server, the schema, the CLI or the diff failed), never because a target is missed.
  */
-import { accessSync, constants, existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { basename, delimiter, join } from "node:path";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { DEFAULT_PG_MAJOR } from "../shared/baseline/embedded.ts";
 import { diffSnapshots } from "../shared/diff/diff.ts";
 import { introspect } from "../shared/introspect/introspect.ts";
-import type { ColumnObject, SnapshotObjects } from "../shared/snapshot/model.ts";
+import type { SnapshotObjects } from "../shared/snapshot/model.ts";
 import { digestObjects } from "../shared/snapshot/snapshot.ts";
 import { buildBenchCli } from "./cli-build.ts";
 import { Cleanup, openBenchDatabase, progress, withClient } from "./database.ts";
+import { drifted } from "./drift.ts";
+import { findPgDump, machineName } from "./environment.ts";
+import {
+  count,
+  type Figures,
+  figuresRow,
+  millis,
+  type Outcome,
+  row,
+  seconds,
+  size,
+  statsOf,
+} from "./format.ts";
 import {
   type ChildMeasurement,
   describeMemoryMethod,
   detectMemoryMethod,
   type MemoryMethod,
   measureChild,
-  runCommand,
-  type Summary,
-  summarize,
   timed,
 } from "./measure.ts";
-import { benchSchemaShape, MAX_SCHEMAS } from "./schema.ts";
+import { type Options, parseOptions, USAGE } from "./options.ts";
+import { benchSchemaShape } from "./schema.ts";
 import { tenantBench } from "./tenants.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DIFF_RUNS = 20;
 const SNAPSHOT_TARGET_RATIO = 5;
 const DIFF_TARGET_MS = 100;
-
-// ---------------------------------------------------------------------------------------------
-// arguments
-
-interface Options {
-  readonly tables: number;
-  readonly schemas: number;
-  readonly runs: number;
-  readonly url: string | undefined;
-  readonly pgVersion: number | undefined;
-  readonly json: boolean;
-  /** Schema-per-tenant mode: this many schemas of `tenantTables` tables. */
-  readonly tenants: number | undefined;
-  readonly tenantTables: number;
-}
-
-const USAGE = `usage: npm run bench -- [--tables N] [--schemas N] [--runs N] [--url URL] [--pg-version MAJOR] [--json]
-  --tables N          tables to create (default 5000)
-  --schemas N         schemas to spread them over (default 10)
-  --runs N            timed runs of each command; the median is reported (default 5)
-  --url URL           a server where the bench may create and drop a temporary database
-                      (default: an embedded PostgreSQL of pg_dump's major)
-  --pg-version MAJOR  major of the embedded PostgreSQL (default: pg_dump's major)
-  --json              print the figures as JSON too
-  --tenants N         schema per tenant instead: N schemas of --tenant-tables tables each
-                      (1000 × 50 = 50,000 tables), the snapshot's wall time and peak memory
-                      against 60 s and 1 GB (runs default to 3)
-  --tenant-tables M   tables per tenant schema (default 50)`;
-
-class UsageError extends Error {}
-
-function positiveInt(
-  flag: string,
-  value: string | undefined,
-  fallback: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new UsageError(`--${flag} must be a whole number between 1 and ${max}, got "${value}"`);
-  }
-  return n;
-}
-
-function parseOptions(argv: string[]): Options | "help" {
-  let parsed: ReturnType<typeof parseArgsStrict>;
-  try {
-    parsed = parseArgsStrict(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
-  if (values.help) return "help";
-  return {
-    tables: positiveInt("tables", values.tables, 5000, 200_000),
-    schemas: positiveInt("schemas", values.schemas, 10, MAX_SCHEMAS),
-    runs: positiveInt("runs", values.runs, values.tenants === undefined ? 5 : 3, 1000),
-    url: values.url,
-    pgVersion:
-      values["pg-version"] === undefined
-        ? undefined
-        : positiveInt("pg-version", values["pg-version"], DEFAULT_PG_MAJOR, 99),
-    json: values.json ?? false,
-    tenants:
-      values.tenants === undefined
-        ? undefined
-        : positiveInt("tenants", values.tenants, 1000, MAX_SCHEMAS),
-    tenantTables: positiveInt("tenant-tables", values["tenant-tables"], 50, 1000),
-  };
-}
-
-function parseArgsStrict(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      tables: { type: "string" },
-      schemas: { type: "string" },
-      runs: { type: "string" },
-      url: { type: "string" },
-      "pg-version": { type: "string" },
-      json: { type: "boolean" },
-      tenants: { type: "string" },
-      "tenant-tables": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// environment: machine, pg_dump
-
-function machineName(): { cpu: string; cores: number } {
-  let cpu = cpus()[0]?.model?.trim() ?? "";
-  try {
-    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
-    if (match?.[1]) cpu = match[1].trim();
-  } catch {
-    // not Linux: os.cpus() it is
-  }
-  return { cpu: cpu || "unknown CPU", cores: cpus().length };
-}
-
-interface PgDump {
-  /** The binary that is measured. */
-  readonly path: string;
-  /** What was found on PATH, when it differs (Debian's pg_wrapper). */
-  readonly foundAs: string | undefined;
-  readonly version: string;
-  readonly major: number;
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
-}
-
-/**
- * The machine's pg_dump. Debian's /usr/bin/pg_dump is a Perl wrapper (pg_wrapper) that picks a
- * version and execs it: the versioned binary it names is measured instead, so that Perl's
- * start-up is not counted against pg_dump.
- */
-async function findPgDump(): Promise<PgDump | undefined> {
-  const found = onPath("pg_dump");
-  if (!found) return undefined;
-  const result = await runCommand(found, ["--version"]).catch(() => undefined);
-  const match = result ? /\(PostgreSQL\)\s+(\d+)(\.\d+)?/.exec(result.stdout) : null;
-  if (!match?.[1]) return undefined;
-  const major = Number(match[1]);
-  const version = `${match[1]}${match[2] ?? ""}`;
-  let path = found;
-  let foundAs: string | undefined;
-  try {
-    if (basename(realpathSync(found)) === "pg_wrapper") {
-      const direct = `/usr/lib/postgresql/${major}/bin/pg_dump`;
-      if (existsSync(direct)) {
-        path = direct;
-        foundAs = found;
-      }
-    }
-  } catch {
-    // keep the PATH entry
-  }
-  return { path, foundAs, version, major };
-}
-
-// ---------------------------------------------------------------------------------------------
-// the diff
-
-/**
- * A copy of `objects` (a deep one, as a second snapshot read from its own file would be) with a
- * handful of drifts: a changed column type, a column made nullable, a dropped index, an added
- * column.
- */
-function drifted(objects: SnapshotObjects): { actual: SnapshotObjects; drifts: string[] } {
-  const copy = structuredClone(objects) as {
-    -readonly [K in keyof SnapshotObjects]: Record<string, SnapshotObjects[K][string]>;
-  };
-  const drifts: string[] = [];
-  const tables = Object.keys(copy.table).sort();
-  const pick = (fraction: number) => tables[Math.floor(tables.length * fraction)];
-  const typeTable = pick(0.5);
-  const typeColumn = typeTable && copy.column[`${typeTable}.quantity`];
-  if (typeTable && typeColumn) {
-    copy.column[`${typeTable}.quantity`] = { ...typeColumn, type: "text" };
-    drifts.push(`type of ${typeTable}.quantity`);
-  }
-  const nullTable = pick(0.25);
-  const nullColumn = nullTable && copy.column[`${nullTable}.code`];
-  if (nullTable && nullColumn) {
-    copy.column[`${nullTable}.code`] = { ...nullColumn, nullable: true };
-    drifts.push(`${nullTable}.code nullable`);
-  }
-  const indexes = Object.keys(copy.index).sort();
-  const dropped = indexes[Math.floor(indexes.length * 0.75)];
-  if (dropped) {
-    delete copy.index[dropped];
-    drifts.push(`index ${dropped} dropped`);
-  }
-  const addTable = pick(0.9);
-  if (addTable) {
-    const positions = Object.values(copy.column).filter((c) => c.table === addTable).length;
-    const added: ColumnObject = {
-      table: addTable,
-      name: "hotfix_flag",
-      type: "boolean",
-      nullable: true,
-      default: null,
-      identity: null,
-      generated: null,
-      collation: null,
-      position: positions + 1,
-      comment: null,
-      privileges: [],
-    };
-    copy.column[`${addTable}.hotfix_flag`] = added;
-    drifts.push(`column ${addTable}.hotfix_flag added`);
-  }
-  return { actual: copy, drifts };
-}
-
-// ---------------------------------------------------------------------------------------------
-// output
-
-interface Figures {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: number;
-  readonly peakRssKb?: number | null;
-}
-
-interface Outcome<T> {
-  readonly figures?: T;
-  readonly error?: string;
-}
-
-function count(n: number): string {
-  return n.toLocaleString("en-US");
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-function millis(ms: number): string {
-  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
-}
-
-function mib(kb: number | null | undefined): string {
-  return kb === null || kb === undefined ? "n/a" : `${Math.round(kb / 1024)} MiB`;
-}
-
-function size(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-const LABEL = 30;
-const COLUMN = 12;
-
-function row(label: string, cells: readonly string[]): string {
-  return `${label.padEnd(LABEL)}${cells.map((c) => c.padStart(COLUMN)).join("")}`.trimEnd();
-}
-
-function figuresRow(
-  label: string,
-  outcome: Outcome<Figures>,
-  unit: (ms: number) => string,
-): string {
-  if (!outcome.figures) return `${label.padEnd(LABEL)}${outcome.error ?? "not measured"}`;
-  const f = outcome.figures;
-  const rss = f.peakRssKb === undefined ? "" : mib(f.peakRssKb);
-  return row(label, [unit(f.median), unit(f.min), unit(f.max), rss]);
-}
-
-function statsOf(values: readonly number[], peaks?: readonly (number | null)[]): Figures {
-  const s: Summary = summarize(values);
-  if (!peaks) return s;
-  const known = peaks.filter((p): p is number => p !== null);
-  return { ...s, peakRssKb: known.length > 0 ? Math.max(...known) : null };
-}
 
 // ---------------------------------------------------------------------------------------------
 // main
