@@ -44,6 +44,9 @@ Options:
   --scratch-url URL    use this server instead: pgdrift creates and drops a temporary
                        database there (the user needs CREATEDB)
   --schemas a,b        only these schemas (default: every non-system schema)
+  --placeholder N=V    a Flyway placeholder's value, e.g. flyway:user=app (repeatable);
+                       flyway:defaultSchema defaults to public, flyway:table to
+                       flyway_schema_history
   --out FILE           where to write the baseline (required)
 `;
 

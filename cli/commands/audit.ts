@@ -136,6 +136,10 @@ async function loadBaseline(
     const snapshot = await buildBaseline({
       migrationsDir: dir,
       ...(config.migrations.format ? { format: config.migrations.format } : {}),
+      ...(config.migrations.placeholders ? { placeholders: config.migrations.placeholders } : {}),
+      ...(config.migrations.placeholderReplacement === undefined
+        ? {}
+        : { placeholderReplacement: config.migrations.placeholderReplacement }),
       scratch: { kind: "embedded", major },
       ...(config.schemas ? { schemas: config.schemas } : {}),
       createdAt: new Date().toISOString(),

@@ -37,6 +37,22 @@ export function scratchSpec(
   };
 }
 
+/** `--placeholder flyway:user=app --placeholder tenant=acme` → `{ "flyway:user": "app", tenant: "acme" }`. */
+export function placeholderValues(values: unknown): Record<string, string> | undefined {
+  if (!Array.isArray(values) || values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const value of values.map(String)) {
+    const eq = value.indexOf("=");
+    if (eq <= 0) {
+      throw new CliError(
+        `--placeholder ${value} is not NAME=VALUE: use e.g. --placeholder flyway:user=app`,
+      );
+    }
+    out[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return out;
+}
+
 export async function baselineCommand(argv: readonly string[], log: Log): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "--help" || sub === "-h") {
@@ -56,6 +72,7 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
     "scratch-url": { type: "string" },
     schemas: { type: "string" },
     out: { type: "string" },
+    placeholder: { type: "string", multiple: true },
   });
   if (args.values.help) {
     process.stdout.write(BASELINE_HELP);
@@ -71,11 +88,13 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
   }
   const scratch = scratchSpec(stringValue(args, "pg-version"), stringValue(args, "scratch-url"));
   const schemas = schemasValue(args);
+  const placeholders = placeholderValues(args.values.placeholder);
   const snapshot = await buildBaseline({
     migrationsDir,
     format,
     scratch,
     ...(schemas ? { schemas } : {}),
+    ...(placeholders ? { placeholders } : {}),
     createdAt: new Date().toISOString(),
     log,
   });
