@@ -104,7 +104,11 @@ function isTextList(value: unknown): value is string[] {
  */
 export function changedDetail(expected: unknown, actual: unknown): string {
   const full = `${formatValue(expected)} → ${formatValue(actual)}`;
-  if (!isTextList(expected) || !isTextList(actual) || full.length <= 80) return full;
+  if (typeof expected === "string" && typeof actual === "string") {
+    return full.length <= 100 && !full.includes("\n") ? full : textDetail(expected, actual);
+  }
+  if (!isTextList(expected) || !isTextList(actual)) return truncate(oneLine(full), 160);
+  if (full.length <= 80) return full;
   const missing = expected.filter((item) => !actual.includes(item));
   const extra = actual.filter((item) => !expected.includes(item));
   if (missing.length === 0 && extra.length === 0) return full;
@@ -113,6 +117,24 @@ export function changedDetail(expected: unknown, actual: unknown): string {
     ...(extra.length > 0 ? [`extra ${extra.join(", ")}`] : []),
   ];
   return truncate(parts.join("; "), 120);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ");
+}
+
+/**
+ * Two long texts (a view's query, a function's body): the first line that differs, on one
+ * line, since the whole of both would not fit: `line 3: WHERE status = 'pending' → WHERE true`.
+ */
+function textDetail(expected: string, actual: string): string {
+  const want = expected.split("\n");
+  const have = actual.split("\n");
+  let line = 0;
+  while (line < want.length && line < have.length && want[line] === have[line]) line++;
+  const side = (text: string | undefined) =>
+    text === undefined ? "(ends)" : truncate(text.trim(), 60) || "(empty line)";
+  return `line ${line + 1}: ${side(want[line])} → ${side(have[line])}`;
 }
 
 /** The part of a finding line after the object: what was expected and what was found. */

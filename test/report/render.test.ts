@@ -171,6 +171,27 @@ describe("changedDetail", () => {
     expect(changedDetail("'pending'::text", null)).toBe("'pending'::text → none");
   });
 
+  it("shows the first differing line of two long texts, on one line", () => {
+    const view = (where: string) =>
+      ` SELECT orders.id,\n    orders.customer_id\n   FROM shop.orders\n  WHERE ${where}`;
+    expect(changedDetail(view("status = 'pending'"), view("true"))).toBe(
+      "line 4: WHERE status = 'pending' → WHERE true",
+    );
+    expect(changedDetail(`a\n${"b".repeat(100)}`, `a\n${"b".repeat(100)}\nc`)).toBe(
+      "line 3: (ends) → c",
+    );
+  });
+
+  it("keeps a grouped definition on one bounded line", () => {
+    const detail = changedDetail(
+      { using: "(a = 1)\n", with_check: "x".repeat(300) },
+      { using: "(a = 2)", with_check: null },
+    );
+    expect(detail).not.toContain("\n");
+    expect(detail.length).toBeLessThanOrEqual(160);
+    expect(detail.startsWith('{"using":"(a = 1)')).toBe(true);
+  });
+
   it("shows what differs between two long lists instead of truncating both", () => {
     const base = [
       "OWNER:DELETE",
