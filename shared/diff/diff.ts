@@ -30,6 +30,11 @@ export interface DiffOptions {
   readonly builtinIgnores?: boolean;
   /** The day ignore rules' `expires` is checked against. Default: now. */
   readonly now?: Date;
+  /**
+   * Findings made elsewhere (the migration history against the repository's files): they go
+   * through the same severity policy, overrides, ignore rules and order.
+   */
+  readonly additionalFindings?: readonly DraftFinding[];
 }
 
 export interface DiffResult {
@@ -74,6 +79,12 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/** A view column's comment or grant finding names its column in the evidence. */
+function columnOf(evidence: DraftFinding["evidence"]): string | undefined {
+  const column = evidence?.column;
+  return typeof column === "string" ? column : undefined;
+}
+
 function finalize(draft: DraftFinding, overrides: readonly SeverityOverride[]): Finding {
   const {
     kind,
@@ -88,7 +99,7 @@ function finalize(draft: DraftFinding, overrides: readonly SeverityOverride[]): 
     evidence,
   } = draft;
   return {
-    id: findingId(kind, object, change, attribute),
+    id: findingId(kind, object, change, attribute, columnOf(evidence)),
     kind,
     object,
     change,
@@ -115,7 +126,7 @@ export function diffSnapshots(
 ): DiffResult {
   const ctx = buildContext(baseline, actual, { compareOwners: options.compareOwners ?? false });
   const overrides = options.severity ?? [];
-  const findings = RULES.flatMap((rule) => rule(ctx))
+  const findings = [...RULES.flatMap((rule) => rule(ctx)), ...(options.additionalFindings ?? [])]
     .map((draft) => finalize(draft, overrides))
     .sort(compareFindings);
   const rules = [

@@ -66,7 +66,10 @@ export function findingId(
   object: string,
   change: string,
   attribute?: string,
+  /** The column a view's column comment or grant finding is about: one id per column. */
+  column?: string,
 ): string {
-  const text = [kind, object, change, attribute ?? ""].join("\u0000");
+  const parts = [kind, object, change, attribute ?? ""];
+  const text = (column === undefined ? parts : [...parts, column]).join("\u0000");
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }

@@ -9,6 +9,7 @@ import type { TablesRead } from "./tables.sql.ts";
  * Columns of the tables in scope (the table reader decides which tables are), read for
  * `$2`, a list of table OIDs (see readColumns). Partitions' columns are listed with the
  * parent's positions. Defaults and generation expressions are the only deparsed values.
+ * A NOT NULL left NOT VALID (PostgreSQL 18+) is `nullable: "not valid: <constraint>"`.
  */
 const COLUMNS_SQL = /* SQL */ `
 SELECT a.attrelid::int8::text AS relid,
@@ -17,6 +18,9 @@ SELECT a.attrelid::int8::text AS relid,
        pg_catalog.quote_ident(a.attname) AS quoted_name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        NOT a.attnotnull AS nullable,
+       -- PostgreSQL 18+: a NOT NULL added NOT VALID sets attnotnull but leaves its constraint
+       -- row (contype 'n') unvalidated. Before 18 no table has such a row: always null there.
+       pg_catalog.quote_ident(nn.conname) AS not_valid_constraint,
        a.attidentity,                      -- '' none, 'a' always, 'd' by default
        a.attgenerated,                     -- '' none, 's' stored
        -- A default cannot reference a column, so it is deparsed without its table (relid 0):
@@ -32,6 +36,9 @@ JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_constraint nn
+  ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND NOT nn.convalidated
+  AND nn.conkey[1] = a.attnum
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum
 WHERE a.attrelid = ANY ($2::oid[])
@@ -53,6 +60,7 @@ interface ColumnRow {
   quoted_name: string;
   type: string;
   nullable: boolean;
+  not_valid_constraint: string | null;
   attidentity: string;
   attgenerated: string;
   expression: string | null;
@@ -77,7 +85,10 @@ export function mapColumn(
     generated,
     identity: row.attidentity === "a" ? "always" : row.attidentity === "d" ? "by default" : null,
     name: row.name,
-    nullable: row.nullable,
+    nullable:
+      row.not_valid_constraint !== null && !row.nullable
+        ? `not valid: ${row.not_valid_constraint}`
+        : row.nullable,
     position,
     privileges: row.privileges === null ? [] : normalizePrivileges(row.privileges),
     table,

@@ -19,6 +19,8 @@ import { normalizeViewDefinition } from "./view-definition.ts";
  * ACCESS EXCLUSIVE lock it waits until lock_timeout, and the session names the locked relation.
  * The column names of materialized views come along, for the keys of their indexes, and the
  * server's version, for the definitions older majors print differently (view-definition.ts).
+ * The columns' comments and grants come along too (their names and types are part of the
+ * definition, so the columns themselves are not listed); a NULL `attacl` is no column grant.
  */
 const VIEWS_SQL = /* SQL */ `
 SELECT c.oid::int8::text AS oid,
@@ -33,6 +35,18 @@ SELECT c.oid::int8::text AS oid,
        d.description AS comment,
        ${privilegesArray("c.relacl", "r", "c.relowner")} AS privileges,
        pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+       ARRAY(SELECT pg_catalog.quote_ident(att.attname) || ': ' || cd.description
+             FROM pg_catalog.pg_attribute att
+             JOIN pg_catalog.pg_description cd
+               ON cd.objoid = c.oid AND cd.classoid = 'pg_catalog.pg_class'::regclass
+              AND cd.objsubid = att.attnum
+             WHERE att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped
+             ORDER BY att.attnum) AS column_comments,
+       ARRAY(SELECT pg_catalog.quote_ident(att.attname) || ' ' || grant_text
+             FROM pg_catalog.pg_attribute att,
+                  LATERAL pg_catalog.unnest(${privilegesArray("att.attacl", null, "c.relowner")}) grant_text
+             WHERE att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped
+               AND att.attacl IS NOT NULL) AS column_privileges,
        CASE WHEN c.relkind = 'm' THEN
          (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(
                    a.attnum, pg_catalog.quote_ident(a.attname), a.attcollation::int8::text)
@@ -61,6 +75,10 @@ interface ViewRow {
   comment: string | null;
   privileges: string[] | null;
   owner: string;
+  /** `quoted_name: text`, in column order. */
+  column_comments: string[] | null;
+  /** `quoted_name grantee:PRIVILEGE`, in no particular order, possibly repeated. */
+  column_privileges: string[] | null;
   /** Materialized views only: `[attnum, quoted name, collation OID]` per column. */
   columns: Array<[number, string, string]> | null;
 }
@@ -72,6 +90,8 @@ export function mapView(row: ViewRow): ViewObject {
   ].map(normalizeOption);
   // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
   return {
+    column_comments: row.column_comments ?? [],
+    column_privileges: [...new Set(row.column_privileges ?? [])].sort(),
     comment: row.comment,
     definition: normalizeViewDefinition(row.definition, row.server_version_num),
     name: row.name,

@@ -44,6 +44,7 @@ export function describeObject(kind: string, value: unknown): string {
     case "column": {
       let text = str(value.type) ?? "";
       if (value.nullable === false) text += " NOT NULL";
+      else if (typeof value.nullable === "string") text += " NOT NULL NOT VALID";
       if (str(value.default)) text += ` DEFAULT ${value.default}`;
       if (str(value.identity))
         text += ` GENERATED ${String(value.identity).toUpperCase()} AS IDENTITY`;

@@ -62,7 +62,12 @@ export interface ColumnObject {
   readonly name: string;
   /** `format_type` spelling: `character varying(50)`, `timestamp with time zone`, … */
   readonly type: string;
-  readonly nullable: boolean;
+  /**
+   * `true`, `false` (NOT NULL, validated), or — PostgreSQL 18+ only — `not valid: <name>` for
+   * a NOT NULL constraint added NOT VALID and not validated since (`<name>` is the constraint,
+   * quoted as quote_ident would): new rows cannot be NULL, existing ones may be.
+   */
+  readonly nullable: boolean | `not valid: ${string}`;
   /** Deparsed default expression, or null. Null for identity and generated columns. */
   readonly default: string | null;
   /** `always` / `by default` for identity columns, else null. */
@@ -162,6 +167,10 @@ export interface ViewObject {
   readonly privileges: readonly Privilege[];
   readonly comment: string | null;
   readonly owner: string;
+  /** Comments on the view's columns, in column order, only columns that have one: `quoted_name: text`. */
+  readonly column_comments: readonly string[];
+  /** Column grants, sorted, de-duplicated: `quoted_name grantee:PRIVILEGE` (`*` = WITH GRANT OPTION). */
+  readonly column_privileges: readonly string[];
 }
 
 /** A standalone sequence (identity and serial sequences are part of their column). */

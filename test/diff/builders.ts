@@ -277,6 +277,8 @@ export class SnapshotBuilder {
       privileges: ["OWNER:SELECT"],
       comment: null,
       owner: "app",
+      column_comments: [],
+      column_privileges: [],
       ...patch,
     };
     return this;

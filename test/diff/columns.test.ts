@@ -327,3 +327,89 @@ describe("column rename", () => {
     ]);
   });
 });
+
+describe("column rule: NOT NULL … NOT VALID (PostgreSQL 18+)", () => {
+  const email = (nullable: ColumnObject["nullable"]) =>
+    shop().patch("column", "public.users.email", { nullable }).build();
+
+  it("reports a NOT NULL never validated, critical, with the VALIDATE CONSTRAINT that fixes it", () => {
+    const { findings } = diffSnapshots(email(false), email("not valid: users_email_nn"));
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      object: "public.users.email",
+      change: "changed",
+      attribute: "nullable",
+      severity: "critical",
+      expected: false,
+      actual: "not valid",
+      message:
+        "column public.users.email is NOT NULL NOT VALID, expected NOT NULL: its NOT NULL constraint users_email_nn was added NOT VALID and not validated, so existing rows may hold NULL",
+      remediation:
+        "ALTER TABLE public.users VALIDATE CONSTRAINT users_email_nn; (fails while rows hold NULL: fix those rows first)",
+    });
+  });
+
+  it("quotes the constraint as it was read", () => {
+    const [finding] = diffSnapshots(email(false), email('not valid: "Email required"')).findings;
+
+    expect(finding?.remediation).toContain(
+      'ALTER TABLE public.users VALIDATE CONSTRAINT "Email required";',
+    );
+  });
+
+  it("reports nothing when both sides left it NOT VALID, whatever its name", () => {
+    expect(diffSnapshots(email("not valid: a_nn"), email("not valid: b_nn")).findings).toEqual([]);
+    expect(diffSnapshots(email(false), email(false)).findings).toEqual([]);
+  });
+
+  it("re-adds a NOT VALID NOT NULL the environment lacks, NOT VALID again", () => {
+    const [finding] = diffSnapshots(email("not valid: users_email_nn"), email(true)).findings;
+
+    expect(finding).toMatchObject({ expected: "not valid", actual: true });
+    expect(finding?.message).toBe(
+      "column public.users.email is nullable, expected NOT NULL NOT VALID: the migrations add NOT NULL constraint users_email_nn NOT VALID and do not validate it",
+    );
+    expect(finding?.remediation).toBe(
+      "ALTER TABLE public.users ADD CONSTRAINT users_email_nn NOT NULL email NOT VALID;",
+    );
+  });
+
+  it("says an environment that validated it has nothing to repair", () => {
+    const [finding] = diffSnapshots(email("not valid: users_email_nn"), email(false)).findings;
+
+    expect(finding).toMatchObject({ expected: "not valid", actual: false });
+    expect(finding?.remediation).toBe(
+      "Nothing to repair: every row is checked. To match, validate it in a migration too: ALTER TABLE public.users VALIDATE CONSTRAINT users_email_nn;",
+    );
+  });
+
+  it("drops a NOT VALID NOT NULL the migrations do not have", () => {
+    const [finding] = diffSnapshots(email(true), email("not valid: users_email_nn")).findings;
+
+    expect(finding?.remediation).toBe("ALTER TABLE public.users ALTER COLUMN email DROP NOT NULL;");
+  });
+
+  it("restores a missing column with its NOT VALID NOT NULL, without asking for a backfill", () => {
+    const baseline = shop()
+      .column("public.users", "tenant_id", "integer", { nullable: "not valid: tenant_nn" })
+      .build();
+
+    const [finding] = diffSnapshots(baseline, shop().build()).findings;
+
+    expect(finding?.remediation).toBe(
+      "Apply the migration that adds it: ALTER TABLE public.users ADD COLUMN tenant_id integer; ALTER TABLE public.users ADD CONSTRAINT tenant_nn NOT NULL tenant_id NOT VALID;",
+    );
+  });
+
+  it("rates an unexpected NOT VALID NOT NULL column without a default high: it rejects inserts too", () => {
+    const actual = shop()
+      .column("public.users", "tenant_id", "integer", { nullable: "not valid: tenant_nn" })
+      .build();
+
+    const [finding] = diffSnapshots(shop().build(), actual).findings;
+
+    expect(finding?.severity).toBe("high");
+    expect(finding?.message).toContain("inserts that do not name it fail");
+  });
+});

@@ -124,6 +124,17 @@ describe("defaultSeverity", () => {
     expect(defaultSeverity(withEvidence("changed", "checksum", { reapply: false }))).toBe("high");
   });
 
+  it("rates a NOT NULL validated where the migrations left it NOT VALID low: stricter, not broken", () => {
+    const nullable = (expected: unknown, actual: unknown) => ({
+      ...draft("column", "changed", "nullable"),
+      expected,
+      actual,
+    });
+    expect(defaultSeverity(nullable("not valid", false))).toBe("low");
+    expect(defaultSeverity(nullable(false, "not valid"))).toBe("critical");
+    expect(defaultSeverity(nullable(false, true))).toBe("critical");
+  });
+
   it("rates a changed index definition low when it is the storage field alone", () => {
     const changed = (expected: unknown, actual: unknown): DraftFinding => ({
       ...draft("index", "changed", "definition"),

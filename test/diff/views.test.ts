@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffSnapshots } from "../../shared/diff/diff.ts";
-import { definitionDiff, oneLine } from "../../shared/diff/rules/views.ts";
+import { definitionDiff, oneLine, splitColumn } from "../../shared/diff/rules/views.ts";
 import { shop } from "./builders.ts";
 
 const ACTIVE = " SELECT id,\n    email\n   FROM public.users\n  WHERE active";
@@ -203,6 +203,129 @@ describe("view rule", () => {
     ]);
   });
 
+  it("reports each column comment that differs as a low comment finding naming the column", () => {
+    const findings = summary(
+      withViews().patch("view", "public.active_users", {
+        comment: "who can log in",
+        column_comments: ['"E-mail: work": it\'s the work address', "email: the login"],
+      }),
+      withViews().patch("view", "public.active_users", {
+        comment: "who can log in",
+        column_comments: ["id: key", "email: the login, lower case"],
+      }),
+    );
+    expect(
+      findings.map((f) => [f.attribute, f.severity, f.expected, f.actual, f.evidence, f.message]),
+    ).toEqual([
+      [
+        "comment",
+        "low",
+        "it's the work address",
+        null,
+        { column: '"E-mail: work"' },
+        'view public.active_users: comment on column "E-mail: work" is none, expected it\'s the work address',
+      ],
+      [
+        "comment",
+        "low",
+        "the login",
+        "the login, lower case",
+        { column: "email" },
+        "view public.active_users: comment on column email is the login, lower case, expected the login",
+      ],
+      [
+        "comment",
+        "low",
+        null,
+        "key",
+        { column: "id" },
+        "view public.active_users: comment on column id is key, expected none",
+      ],
+    ]);
+    expect(findings.map((f) => f.remediation)).toEqual([
+      `COMMENT ON COLUMN public.active_users."E-mail: work" IS 'it''s the work address';`,
+      "COMMENT ON COLUMN public.active_users.email IS 'the login';",
+      "COMMENT ON COLUMN public.active_users.id IS NULL;",
+    ]);
+  });
+
+  it("gives each column's finding an id of its own, apart from the view's own comment", () => {
+    const findings = summary(
+      withViews().patch("view", "public.active_users", {
+        comment: "who can log in",
+        column_comments: ["email: the login", "id: key"],
+      }),
+      withViews().patch("view", "public.active_users", { comment: null, column_comments: [] }),
+    );
+    expect(findings).toHaveLength(3);
+    expect(new Set(findings.map((f) => f.id)).size).toBe(3);
+  });
+
+  it("reports the column grants that differ per column as high, with column GRANT and REVOKE", () => {
+    const findings = summary(
+      withViews().patch("materialized_view", "public.user_totals", {
+        column_privileges: ["id PUBLIC:SELECT", "id app_reader:SELECT", "total app_reader:SELECT"],
+      }),
+      withViews().patch("materialized_view", "public.user_totals", {
+        column_privileges: ["id PUBLIC:SELECT", "id app_reader:SELECT*", "user_id OWNER:UPDATE"],
+      }),
+    );
+    expect(findings.map((f) => [f.kind, f.attribute, f.severity, f.evidence])).toEqual([
+      ["materialized_view", "privileges", "high", { column: "id" }],
+      ["materialized_view", "privileges", "high", { column: "total" }],
+      ["materialized_view", "privileges", "high", { column: "user_id" }],
+    ]);
+    expect(findings[0]).toMatchObject({
+      expected: ["PUBLIC:SELECT", "app_reader:SELECT"],
+      actual: ["PUBLIC:SELECT", "app_reader:SELECT*"],
+      message:
+        "materialized view public.user_totals: privileges on column id differ: missing app_reader:SELECT; not granted by any migration app_reader:SELECT*",
+      remediation:
+        "REVOKE GRANT OPTION FOR SELECT (id) ON TABLE public.user_totals FROM app_reader;",
+    });
+    expect(findings.slice(1).map((f) => [f.message, f.remediation])).toEqual([
+      [
+        "materialized view public.user_totals: privileges on column total differ: missing app_reader:SELECT",
+        "GRANT SELECT (total) ON TABLE public.user_totals TO app_reader;",
+      ],
+      [
+        "materialized view public.user_totals: privileges on column user_id differ: not granted by any migration OWNER:UPDATE",
+        "REVOKE UPDATE (user_id) ON TABLE public.user_totals FROM app;",
+      ],
+    ]);
+  });
+
+  it("never reports column comments or grants as a definition change, nor equal ones at all", () => {
+    const columns = {
+      column_comments: ["email: the login"],
+      column_privileges: ["email app_reader:SELECT"],
+    };
+    const baseline = withViews().patch("view", "public.active_users", columns);
+    expect(summary(baseline, withViews().patch("view", "public.active_users", columns))).toEqual(
+      [],
+    );
+    const findings = summary(baseline, withViews());
+    expect(findings.map((f) => [f.attribute, f.severity])).toEqual([
+      ["privileges", "high"],
+      ["comment", "low"],
+    ]);
+  });
+
+  it("reads a snapshot written before column comments and grants as having none", () => {
+    const old = withViews().patch("view", "public.active_users", {
+      column_comments: undefined,
+      column_privileges: undefined,
+    });
+    expect(summary(old, withViews())).toEqual([]);
+    const findings = summary(
+      old,
+      withViews().patch("view", "public.active_users", { column_comments: ["id: key"] }),
+    );
+    expect(findings.map((f) => [f.attribute, f.expected, f.actual])).toEqual([
+      ["comment", null, "key"],
+    ]);
+  });
+
   it("compares owners only when asked", () => {
     const baseline = withViews();
     const actual = withViews().patch("view", "public.active_users", { owner: "someone" });
@@ -215,6 +338,13 @@ describe("view rule", () => {
 });
 
 describe("view definition text", () => {
+  it("splits a quoted or plain column name from what follows it", () => {
+    expect(splitColumn('"E-mail: ""work""": a: b', ": ")).toEqual(['"E-mail: ""work"""', "a: b"]);
+    expect(splitColumn("email: a: b", ": ")).toEqual(["email", "a: b"]);
+    expect(splitColumn('"a b" app:SELECT', " ")).toEqual(['"a b"', "app:SELECT"]);
+    expect(splitColumn("id PUBLIC:SELECT*", " ")).toEqual(["id", "PUBLIC:SELECT*"]);
+  });
+
   it("diffs lines, keeping order and leaving out the lines both have", () => {
     expect(definitionDiff("a\nb\nc\nd", "a\nB\nc\nd\ne")).toEqual(["-b", "+B", "+e"]);
     expect(definitionDiff("same", "same")).toEqual([]);

@@ -48,6 +48,17 @@ ALTER MATERIALIZED VIEW app.user_totals SET (fillfactor = 70, autovacuum_enabled
 COMMENT ON MATERIALIZED VIEW app.user_totals IS 'per user';
 GRANT SELECT ON app.user_totals TO view_reader;
 CREATE UNIQUE INDEX user_totals_user ON app.user_totals (user_id);
+COMMENT ON COLUMN app.user_totals.total IS 'sum of amounts';
+GRANT SELECT (user_id) ON app.user_totals TO view_reader;
+CREATE VIEW app.labelled AS SELECT id, email AS "E-mail: work", name, active FROM app.users;
+COMMENT ON COLUMN app.labelled.name IS 'display: name';
+COMMENT ON COLUMN app.labelled."E-mail: work" IS 'work address';
+GRANT SELECT (id, "E-mail: work") ON app.labelled TO view_reader, PUBLIC;
+GRANT SELECT (id) ON app.labelled TO view_reader;
+GRANT UPDATE (name) ON app.labelled TO view_reader WITH GRANT OPTION;
+DO $$ BEGIN EXECUTE format('GRANT INSERT (name) ON app.labelled TO %I', current_user); END $$;
+GRANT SELECT (active) ON app.labelled TO view_reader;
+REVOKE SELECT (active) ON app.labelled FROM view_reader;
 CREATE INDEX user_totals_total ON app.user_totals (total DESC) WHERE total > 0;
 `;
 
@@ -78,6 +89,9 @@ describe("views and materialized views", () => {
     const { rows } = await db.client.query<{ owner: string }>("SELECT current_user AS owner");
     const view = objects.view["app.active_users"];
     expect(view).toEqual({
+      // A grant on the view is no column grant: its columns' ACLs are NULL.
+      column_comments: [],
+      column_privileges: [],
       comment: "who can log in",
       definition: " SELECT id,\n    email\n   FROM app.users\n  WHERE active",
       name: "active_users",
@@ -97,6 +111,7 @@ describe("views and materialized views", () => {
       "app.buyers",
       "app.guarded",
       "app.invoker",
+      "app.labelled",
       "app.latest",
       "app.named_users",
       "app.order_stats",
@@ -144,12 +159,36 @@ describe("views and materialized views", () => {
     expect(objects.view["app.regranted"]?.privileges).toEqual(OWNER_DEFAULTS());
   });
 
+  it("reads column comments in column order and column grants sorted, names quoted", async () => {
+    const { rows } = await db.client.query<{ attname: string; null_acl: boolean }>(
+      "SELECT attname, attacl IS NULL AS null_acl FROM pg_attribute WHERE attrelid = 'app.labelled'::regclass AND attnum > 0 ORDER BY attnum",
+    );
+    // id, the e-mail and name have grants; active's, granted and revoked, is NULL again.
+    expect(rows.map((r) => r.null_acl)).toEqual([false, false, false, true]);
+    expect(objects.view["app.labelled"]).toMatchObject({
+      column_comments: ['"E-mail: work": work address', "name: display: name"],
+      column_privileges: [
+        '"E-mail: work" PUBLIC:SELECT',
+        '"E-mail: work" view_reader:SELECT',
+        "id PUBLIC:SELECT",
+        "id view_reader:SELECT",
+        "name OWNER:INSERT",
+        "name view_reader:UPDATE*",
+      ],
+    });
+    // Columns nobody granted anything on (a NULL attacl) have no column grant.
+    expect(objects.view["app.guarded"]?.column_privileges).toEqual([]);
+    expect(objects.view["app.guarded"]?.column_comments).toEqual([]);
+  });
+
   it("reads a materialized view and names the columns of its indexes", () => {
     expect(objects.materialized_view["app.user_totals"]).toMatchObject({
       comment: "per user",
       definition:
         " SELECT user_id,\n    sum(amount) AS total\n   FROM app.orders\n  GROUP BY user_id",
       privileges: [...OWNER_DEFAULTS(), "view_reader:SELECT"].sort(),
+      column_comments: ["total: sum of amounts"],
+      column_privileges: ["user_id view_reader:SELECT"],
     });
     expect(objects.index["app.user_totals_user"]).toMatchObject({
       table: "app.user_totals",

@@ -23,7 +23,39 @@ const SPEC = {
   sets: ["privileges"],
 };
 
-/** The column's definition as `ADD COLUMN` takes it: `status character varying(50) DEFAULT 'pending'::… NOT NULL`. */
+const NOT_VALID = "not valid: ";
+
+/** The constraint of a NOT NULL added NOT VALID and not validated (PostgreSQL 18+), else null. */
+export function notValidConstraint(nullable: ColumnObject["nullable"]): string | null {
+  return typeof nullable === "string" ? nullable.slice(NOT_VALID.length) : null;
+}
+
+/**
+ * Nullability as it is compared: `true`, `false` or `not valid`. The NOT VALID constraint's
+ * name is left out, as NOT NULL constraint names are on every major: it only words remediations.
+ */
+function nullability(nullable: ColumnObject["nullable"]): boolean | "not valid" {
+  return typeof nullable === "string" ? "not valid" : nullable;
+}
+
+function comparable(column: ColumnObject): object {
+  return typeof column.nullable === "string"
+    ? { ...column, nullable: nullability(column.nullable) }
+    : column;
+}
+
+/** `ALTER TABLE t ADD CONSTRAINT n NOT NULL c NOT VALID;` for a column whose NOT NULL is NOT VALID, else "". */
+function addNotValid(name: string, column: ColumnObject): string {
+  const constraint = notValidConstraint(column.nullable);
+  return constraint === null
+    ? ""
+    : `ALTER TABLE ${column.table} ADD CONSTRAINT ${constraint} NOT NULL ${name} NOT VALID;`;
+}
+
+/**
+ * The column's definition as `ADD COLUMN` takes it: `status character varying(50) DEFAULT 'pending'::… NOT NULL`.
+ * A NOT VALID NOT NULL cannot be written inline: see addNotValid.
+ */
 export function columnDefinition(name: string, column: ColumnObject): string {
   const parts = [name, column.type];
   if (column.collation !== null) parts.push(`COLLATE ${column.collation}`);
@@ -31,16 +63,58 @@ export function columnDefinition(name: string, column: ColumnObject): string {
   else if (column.identity !== null)
     parts.push(`GENERATED ${column.identity.toUpperCase()} AS IDENTITY`);
   else if (column.default !== null) parts.push(`DEFAULT ${column.default}`);
-  if (!column.nullable) parts.push("NOT NULL");
+  if (column.nullable === false) parts.push("NOT NULL");
   return parts.join(" ");
 }
 
-function message(identity: string, diff: AttributeDiff): string {
-  if (diff.attribute === "nullable") {
-    const spell = (nullable: unknown) => (nullable ? "nullable" : "NOT NULL");
-    return `column ${identity} is ${spell(diff.actual)}, expected ${spell(diff.expected)}`;
+function nullableMessage(
+  identity: string,
+  diff: AttributeDiff,
+  base: ColumnObject,
+  env: ColumnObject,
+): string {
+  const spell = (nullable: unknown) =>
+    nullable === "not valid" ? "NOT NULL NOT VALID" : nullable ? "nullable" : "NOT NULL";
+  const text = `column ${identity} is ${spell(diff.actual)}, expected ${spell(diff.expected)}`;
+  const envConstraint = notValidConstraint(env.nullable);
+  if (envConstraint !== null) {
+    return `${text}: its NOT NULL constraint ${envConstraint} was added NOT VALID and not validated, so existing rows may hold NULL`;
   }
+  const baseConstraint = notValidConstraint(base.nullable);
+  if (baseConstraint !== null) {
+    return `${text}: the migrations add NOT NULL constraint ${baseConstraint} NOT VALID and do not validate it`;
+  }
+  return text;
+}
+
+function message(
+  identity: string,
+  diff: AttributeDiff,
+  base: ColumnObject,
+  env: ColumnObject,
+): string {
+  if (diff.attribute === "nullable") return nullableMessage(identity, diff, base, env);
   return changedMessage("column", identity, diff);
+}
+
+function nullableRemediation(
+  alter: string,
+  name: string,
+  base: ColumnObject,
+  env: ColumnObject,
+): string {
+  const expected = nullability(base.nullable);
+  const actual = nullability(env.nullable);
+  if (expected === true) return `${alter} DROP NOT NULL;`;
+  if (expected === "not valid") {
+    if (actual === true) return addNotValid(name, base);
+    return `Nothing to repair: every row is checked. To match, validate it in a migration too: ALTER TABLE ${base.table} VALIDATE CONSTRAINT ${notValidConstraint(base.nullable)};`;
+  }
+  const constraint = notValidConstraint(env.nullable);
+  if (constraint !== null) {
+    return `ALTER TABLE ${env.table} VALIDATE CONSTRAINT ${constraint}; (fails while rows hold NULL: fix those rows first)`;
+  }
+  return `${alter} SET NOT NULL; (fails while rows hold NULL: fix those rows first)`;
 }
 
 function identityRemediation(alter: string, expected: unknown, actual: unknown): string {
@@ -69,6 +143,7 @@ function remediation(
   name: string,
   diff: AttributeDiff,
   base: ColumnObject,
+  env: ColumnObject,
   owner?: string,
 ): string {
   const alter = `ALTER TABLE ${table} ALTER COLUMN ${name}`;
@@ -76,9 +151,7 @@ function remediation(
     case "type":
       return `${alter} TYPE ${base.type}; (rewrites the table; fails if stored values do not fit, add USING … then)`;
     case "nullable":
-      return diff.expected
-        ? `${alter} DROP NOT NULL;`
-        : `${alter} SET NOT NULL; (fails while rows hold NULL: fix those rows first)`;
+      return nullableRemediation(alter, name, base, env);
     case "default":
       return diff.expected === null
         ? `${alter} DROP DEFAULT;`
@@ -106,7 +179,10 @@ function remediation(
 
 /** What a rename is judged by (all but the name): privileges as a set, since ACL order is not drift. */
 function renameShape(column: ColumnObject): object {
-  return { ...column, privileges: [...new Set(column.privileges)].sort() };
+  return {
+    ...comparable(column),
+    privileges: [...new Set(column.privileges)].sort(),
+  };
 }
 
 function positionFindings(
@@ -164,7 +240,9 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
       message: `column ${identity} is missing`,
       remediation:
         `Apply the migration that adds it: ALTER TABLE ${column.table} ADD COLUMN ${columnDefinition(name, column)};` +
-        (breaksInserts(column)
+        (addNotValid(name, column) === "" ? "" : ` ${addNotValid(name, column)}`) +
+        // A NOT VALID NOT NULL leaves existing rows unchecked: no backfill needed first.
+        (breaksInserts(column) && column.nullable === false
           ? " (on a table with rows, this needs a default or a backfill first)"
           : ""),
     });
@@ -201,14 +279,15 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
     ...changedFindings(
       "column",
       presence.both,
-      (base, env) => diffAttributes(base, env, SPEC),
+      (base, env) => diffAttributes(comparable(base), comparable(env), SPEC),
       (identity, diff, base, env) => ({
-        message: message(identity, diff),
+        message: message(identity, diff, base, env),
         remediation: remediation(
           base.table,
           lastPart(identity),
           diff,
           base,
+          env,
           tables[env.table]?.owner,
         ),
       }),

@@ -28,12 +28,107 @@ const MATERIALIZED_VIEW: ViewKind = {
   sql: "MATERIALIZED VIEW",
 };
 
+/** Compared column by column (`columnFindings`), never as part of the definition. */
+const COLUMN_FIELDS = ["column_comments", "column_privileges"];
+
 function spec(compareOwners: boolean): FieldSpec {
   return {
     vocabulary: ["definition", "options", "privileges", "comment", "owner"],
-    skip: compareOwners ? ["schema", "name"] : ["schema", "name", "owner"],
+    skip: [...COLUMN_FIELDS, "schema", "name", ...(compareOwners ? [] : ["owner"])],
     sets: ["privileges", "options"],
   };
+}
+
+/**
+ * `"a b": text` → `["\"a b\"", "text"]`: the leading column name (quoted as quote_ident
+ * quotes it, so an unquoted name holds no space or colon) and what follows `separator`.
+ */
+export function splitColumn(text: string, separator: string): readonly [string, string] {
+  let end = text.indexOf(separator);
+  if (text.startsWith('"')) {
+    end = 1;
+    while (end < text.length && !(text[end] === '"' && text[end + 1] !== '"')) {
+      end += text[end] === '"' ? 2 : 1;
+    }
+    end++;
+  }
+  if (end < 0) end = text.length;
+  return [text.slice(0, end), text.slice(end + separator.length)];
+}
+
+/** Entries per column, in the order the columns first appear. */
+function byColumn(
+  entries: readonly string[] | undefined,
+  separator: string,
+): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const entry of entries ?? []) {
+    const [column, rest] = splitColumn(entry, separator);
+    map.set(column, [...(map.get(column) ?? []), rest]);
+  }
+  return map;
+}
+
+/** Columns of either side: the baseline's order, then the environment's other columns. */
+function columnsOf(want: Map<string, string[]>, have: Map<string, string[]>): string[] {
+  return [...new Set([...want.keys(), ...have.keys()])];
+}
+
+/**
+ * One `comment` finding per column whose comment differs, and one `privileges` finding per
+ * column whose grants differ, each with the column in its evidence. (Snapshots written before
+ * these fields existed lack them: read as none.)
+ */
+function columnFindings(
+  what: ViewKind,
+  identity: string,
+  base: ViewObject,
+  env: ViewObject,
+): DraftFinding[] {
+  const findings: DraftFinding[] = [];
+  const changed = { kind: what.kind, object: identity, change: "changed" } as const;
+  const wantComments = byColumn(base.column_comments, ": ");
+  const haveComments = byColumn(env.column_comments, ": ");
+  for (const column of columnsOf(wantComments, haveComments)) {
+    const expected = wantComments.get(column)?.[0] ?? null;
+    const actual = haveComments.get(column)?.[0] ?? null;
+    if (expected === actual) continue;
+    findings.push({
+      ...changed,
+      attribute: "comment",
+      expected,
+      actual,
+      message: `${what.label} ${identity}: comment on column ${column} is ${formatValue(actual)}, expected ${formatValue(expected)}`,
+      remediation: commentStatement(`COLUMN ${identity}.${column}`, expected),
+      evidence: { column },
+    });
+  }
+  const wantGrants = byColumn(base.column_privileges, " ");
+  const haveGrants = byColumn(env.column_privileges, " ");
+  for (const column of columnsOf(wantGrants, haveGrants)) {
+    const expected = [...new Set(wantGrants.get(column))].sort();
+    const actual = [...new Set(haveGrants.get(column))].sort();
+    const missing = setMinus(expected, actual);
+    const extra = setMinus(actual, expected);
+    if (missing.length === 0 && extra.length === 0) continue;
+    const parts = [
+      ...(missing.length > 0 ? [`missing ${missing.join(", ")}`] : []),
+      ...(extra.length > 0 ? [`not granted by any migration ${extra.join(", ")}`] : []),
+    ];
+    findings.push({
+      ...changed,
+      attribute: "privileges",
+      expected,
+      actual,
+      message: `${what.label} ${identity}: privileges on column ${column} differ: ${parts.join("; ")}`,
+      remediation: statementsOr(
+        privilegeStatements(`TABLE ${identity}`, expected, actual, { column, owner: env.owner }),
+        `Grant and revoke privileges on column ${column} of the ${what.label} as the migrations do.`,
+      ),
+      evidence: { column },
+    });
+  }
+  return findings;
 }
 
 /**
@@ -258,6 +353,9 @@ function rule(ctx: RuleContext, what: ViewKind): DraftFinding[] {
         evidence: { diff: definitionDiff(finding.expected, finding.actual) },
       });
     } else findings.push(finding);
+  }
+  for (const [identity, base, env] of both) {
+    findings.push(...columnFindings(what, identity, base, env));
   }
   return findings;
 }
