@@ -8,6 +8,7 @@ import {
   reportBaseline,
 } from "../shared/report/build.ts";
 import { plural } from "../shared/report/describe.ts";
+import type { AuditHistoryOptions } from "../shared/report/history.ts";
 import type { EnvironmentError, EnvironmentReport, Report } from "../shared/report/model.ts";
 import type { Snapshot } from "../shared/snapshot/model.ts";
 import type { FailOn } from "./args.ts";
@@ -27,13 +28,16 @@ export type AuditTarget =
 /** Environments audited at the same time; each has its own connection. */
 const CONCURRENCY = 4;
 
-async function auditOne(
-  target: AuditTarget,
-  baseline: Snapshot,
-  diffOptions: DiffOptions,
-  now: Date,
-  log: Log,
-): Promise<EnvironmentReport> {
+interface AuditSettings {
+  readonly baseline: Snapshot;
+  readonly diffOptions: DiffOptions;
+  readonly history?: AuditHistoryOptions;
+  readonly now: Date;
+  readonly log: Log;
+}
+
+async function auditOne(target: AuditTarget, settings: AuditSettings): Promise<EnvironmentReport> {
+  const { baseline, diffOptions, now, log } = settings;
   if ("problem" in target) {
     log(`${target.name}: ${target.problem.code}`);
     return failedEnvironment({ name: target.name, error: target.problem });
@@ -57,6 +61,7 @@ async function auditOne(
     baseline,
     ...(target.schemas ? { schemas: target.schemas } : {}),
     diffOptions,
+    ...(settings.history ? { history: settings.history } : {}),
     now,
     target: db.target,
     secrets: db.secrets,
@@ -82,6 +87,8 @@ export async function runAudit(input: {
   readonly baselineLocation?: string;
   readonly targets: readonly AuditTarget[];
   readonly diffOptions: DiffOptions;
+  /** How each environment's migration history is read (default: found and compared). */
+  readonly history?: AuditHistoryOptions;
   readonly trigger: string;
   readonly log: Log;
 }): Promise<Report> {
@@ -93,13 +100,13 @@ export async function runAudit(input: {
       const index = next++;
       const target = input.targets[index];
       if (target === undefined) return;
-      results[index] = await auditOne(
-        target,
-        input.baseline,
-        input.diffOptions,
-        startedAt,
-        input.log,
-      );
+      results[index] = await auditOne(target, {
+        baseline: input.baseline,
+        diffOptions: input.diffOptions,
+        ...(input.history ? { history: input.history } : {}),
+        now: startedAt,
+        log: input.log,
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, input.targets.length) }, worker));

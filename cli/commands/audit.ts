@@ -12,6 +12,7 @@ import { DEFAULT_PG_MAJOR } from "../../shared/baseline/embedded.ts";
 import { loadConfig, loadIgnoreFile } from "../../shared/config/load.ts";
 import { scrubSecrets } from "../../shared/introspect/connection-errors.ts";
 import type { DiffOptions } from "../../shared/report/audit.ts";
+import { historyOptions } from "../../shared/report/history.ts";
 import { renderReport } from "../../shared/report/render.ts";
 import type { Snapshot } from "../../shared/snapshot/model.ts";
 import {
@@ -246,11 +247,13 @@ export async function auditCommand(
     ...(ignore.length > 0 ? { ignore } : {}),
     ...(config?.severity ? { severity: config.severity } : {}),
   };
+  const history = historyOptions(config?.history);
   const report = await runAudit({
     baseline: baseline.snapshot,
     baselineLocation: baseline.location,
     targets,
     diffOptions,
+    ...(history ? { history } : {}),
     trigger: "cli",
     log,
   });

@@ -71,6 +71,22 @@ export const MigrationsConfigSchema = z.strictObject(
   { error: 'expected an object like { "dir": "migrations" }' },
 );
 
+/**
+ * How audits read each environment's migration history: `false` to skip it, or where to look
+ * and when a pending migration is overdue. `table` is `name` or `schema.name`.
+ */
+export const HistoryConfigSchema = z.strictObject(
+  {
+    schema: text("expected the schema the migration tool uses (a non-empty string)").optional(),
+    table: text("expected the history table, as name or schema.name").optional(),
+    pendingAgeDays: z
+      .int({ error: "expected a whole number of days (0 or more)" })
+      .min(0, { error: "expected a whole number of days (0 or more)" })
+      .optional(),
+  },
+  { error: 'expected false, or an object like { "table": "flyway_schema_history" }' },
+);
+
 /** How the AWS audit reaches an environment's database (`environments[].aws`). */
 export const AwsEnvironmentConfigSchema = z
   .strictObject(
@@ -358,6 +374,11 @@ export const ConfigObjectSchema = z.strictObject(
       })
       .optional(),
     migrations: MigrationsConfigSchema.optional(),
+    history: z
+      .union([z.literal(false), HistoryConfigSchema], {
+        error: 'expected false, or an object like { "table": "flyway_schema_history" }',
+      })
+      .optional(),
     pgVersion: z
       .int({ error: "expected a PostgreSQL major version, an integer from 10 to 30" })
       .min(10, { error: "expected a PostgreSQL major version, an integer from 10 to 30" })
@@ -403,6 +424,7 @@ export type AwsEnvironmentConfig = z.infer<typeof AwsEnvironmentConfigSchema>;
 export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   "": Object.keys(ConfigObjectSchema.shape),
   migrations: Object.keys(MigrationsConfigSchema.shape),
+  history: Object.keys(HistoryConfigSchema.shape),
   environments: Object.keys(EnvironmentConfigBase.shape),
   ignore: Object.keys(IgnoreRuleSchema.shape),
   severity: Object.keys(SeverityOverrideSchema.shape),

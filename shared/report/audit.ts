@@ -1,10 +1,12 @@
 import { diffSnapshots } from "../diff/diff.ts";
+import { HistoryError } from "../history/index.ts";
 import { type ConnectionTarget, describeConnectionError } from "../introspect/connection-errors.ts";
 import { introspect } from "../introspect/introspect.ts";
 import type { Queryable } from "../introspect/queryable.ts";
 import type { Snapshot, SnapshotObjects } from "../snapshot/model.ts";
 import { digestObjects } from "../snapshot/snapshot.ts";
 import { comparedEnvironment, failedEnvironment } from "./build.ts";
+import { type AuditHistoryOptions, auditHistory } from "./history.ts";
 import type { EnvironmentReport, IgnoredFinding } from "./model.ts";
 
 export type DiffOptions = NonNullable<Parameters<typeof diffSnapshots>[2]>;
@@ -32,6 +34,8 @@ export interface AuditEnvironmentOptions {
   readonly connectTimeoutMs?: number;
   readonly lockTimeoutMs?: number;
   readonly statementTimeoutMs?: number;
+  /** How the migration tool's history table is read (by default: found and compared). */
+  readonly history?: AuditHistoryOptions;
 }
 
 /** `17` from `170006`. */
@@ -108,10 +112,22 @@ export async function auditEnvironment(
         },
       });
     }
-    const notes = versionNotes(baseline.source.serverVersionNum, result.serverVersionNum);
+    const history = await auditHistory(connection.client, baseline, {
+      now: options.now,
+      ...(options.history ? { history: options.history } : {}),
+      ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
+      ...(options.statementTimeoutMs !== undefined
+        ? { statementTimeoutMs: options.statementTimeoutMs }
+        : {}),
+    });
+    const notes = [
+      ...versionNotes(baseline.source.serverVersionNum, result.serverVersionNum),
+      ...history.notes,
+    ];
     const diff = diffSnapshots(baseline.objects, result.objects, {
       ...options.diffOptions,
       now: options.now,
+      additionalFindings: history.findings,
     });
     for (const rule of diff.expiredIgnoreRules ?? []) {
       notes.push(
@@ -127,6 +143,14 @@ export async function auditEnvironment(
       snapshotDigest: digestObjects(result.objects),
     });
   } catch (error) {
+    if (error instanceof HistoryError) {
+      // The schema was compared, the history could not be: the audit is incomplete, not clean.
+      return failedEnvironment({
+        name,
+        serverVersion,
+        error: { code: "history_unreadable", message: `${name}: ${error.message}` },
+      });
+    }
     const described = describeConnectionError(error, {
       environment: name,
       ...(options.target ? { target: options.target } : {}),

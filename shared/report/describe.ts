@@ -1,5 +1,5 @@
-import { FINDING_KINDS, type Finding, SEVERITIES } from "../diff/finding.ts";
-import { OBJECT_KINDS } from "../snapshot/model.ts";
+import { type Finding, SEVERITIES } from "../diff/finding.ts";
+import { OBJECT_KINDS, type SnapshotSource } from "../snapshot/model.ts";
 import type { EnvironmentReport, ReportBaseline, SeverityCounts } from "./model.ts";
 
 /** Words and short phrases shared by the text and markdown renderers. */
@@ -195,12 +195,19 @@ export function errorText(env: EnvironmentReport): string {
 }
 
 /**
- * Which kinds of objects an audit compares, and which it does not yet: a clean result speaks
- * only for the first list, so reports say so.
+ * Which kinds of objects an audit compares, and which it does not: a clean result speaks only
+ * for the first list, so reports say so. The migration history is compared when the baseline
+ * was built from a migration tool's folder (plain SQL files have no history table).
  */
-export function coverageLine(): string {
-  const compared = new Set<string>(OBJECT_KINDS);
-  const notYet = FINDING_KINDS.filter((kind) => !compared.has(kind));
-  const line = `compared: ${OBJECT_KINDS.join(", ")}`;
-  return notYet.length > 0 ? `${line} · not compared yet: ${notYet.join(", ")}` : line;
+export function coverageLine(source?: SnapshotSource): string {
+  const historyCompared =
+    source?.kind === "migrations" && source.format !== "sql" && source.format !== "";
+  const compared = [...OBJECT_KINDS, ...(historyCompared ? ["migration history"] : [])];
+  const line = `compared: ${compared.join(", ")}`;
+  if (historyCompared) return line;
+  const why =
+    source?.kind === "migrations"
+      ? "plain SQL migrations have no history table"
+      : "the baseline is a database snapshot";
+  return `${line} · migration history not compared (${why})`;
 }

@@ -120,7 +120,7 @@ export function renderMarkdown(report: Report): string {
     "",
     `Baseline ${cell(describeBaselineSource(base))} · ${code(shortDigest(base.digest))} · PostgreSQL ${base.source.serverVersion}`,
     "",
-    `<sub>${coverageLine()}</sub>`,
+    `<sub>${coverageLine(base.source)}</sub>`,
     "",
     ...overviewTable(report),
     "",

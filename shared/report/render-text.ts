@@ -117,7 +117,7 @@ export function renderText(report: Report, options: TextOptions = {}): string {
   const version = `PostgreSQL ${base.source.serverVersion}`;
   const lines = [
     `${paint("pgdrift", "bold")} · baseline ${describeBaselineSource(base)} · ${shortDigest(base.digest)} · ${version}`,
-    paint(coverageLine(), "dim"),
+    paint(coverageLine(base.source), "dim"),
     "",
   ];
   for (const env of report.environments) {

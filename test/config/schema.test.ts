@@ -250,3 +250,22 @@ describe("parseConfig", () => {
     expect(parseConfig('\uFEFF{"failOn": "none"}', FILE)).toEqual({ failOn: "none" });
   });
 });
+
+describe("history", () => {
+  it("accepts false, or where the table is and when a pending migration is overdue", () => {
+    expect(
+      parseConfig(JSON.stringify({ history: false, environments: [prod] }), FILE).history,
+    ).toBe(false);
+    const history = { schema: "app", table: "app.flyway_schema_history", pendingAgeDays: 3 };
+    expect(parseConfig(JSON.stringify({ history, environments: [prod] }), FILE).history).toEqual(
+      history,
+    );
+  });
+
+  it("names the key of a bad value", () => {
+    expect(errorOf({ history: { pendingAgeDays: -1 }, environments: [prod] }).message).toContain(
+      "history.pendingAgeDays",
+    );
+    expect(errorOf({ history: true, environments: [prod] }).message).toContain("history");
+  });
+});

@@ -31,8 +31,20 @@ describe("renderText", () => {
 
   it("says which kinds were compared and which are not yet, so clean is not overstated", () => {
     expect(lines[1]).toBe(
-      "compared: schema, extension, table, column, constraint, index, view, materialized_view, sequence, function, procedure, trigger, type, domain, policy · not compared yet: migration",
+      "compared: schema, extension, table, column, constraint, index, view, materialized_view, sequence, function, procedure, trigger, type, domain, policy · migration history not compared (plain SQL migrations have no history table)",
     );
+  });
+
+  it("counts the migration history as compared when the baseline came from a migration tool", () => {
+    const flyway = sampleReport();
+    const source = flyway.baseline.source;
+    if (source.kind !== "migrations")
+      throw new Error("the sample baseline is built from migrations");
+    const withTool = {
+      ...flyway,
+      baseline: { ...flyway.baseline, source: { ...source, format: "flyway" } },
+    };
+    expect(renderText(withTool).split("\n")[1]).toMatch(/, policy, migration history$/);
   });
 
   it("gives each environment a status line with its counts", () => {
