@@ -47,6 +47,9 @@ Options:
   --placeholder N=V    a Flyway placeholder's value, e.g. flyway:user=app (repeatable);
                        flyway:defaultSchema defaults to public, flyway:table to
                        flyway_schema_history
+  --checkpoints N      also store the schema at the last N migration versions (the head
+                       included): an environment whose history says it is at one of them
+                       is compared with it, and reports its pending migrations instead
   --out FILE           where to write the baseline (required)
 `;
 

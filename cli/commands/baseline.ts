@@ -53,6 +53,17 @@ export function placeholderValues(values: unknown): Record<string, string> | und
   return out;
 }
 
+/** `--checkpoints 3` → 3: how many versions, the head included, get a snapshot. */
+export function checkpointCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,4}$/.test(value) || Number(value) < 1) {
+    throw new CliError(
+      `--checkpoints ${value} is not a count of migration versions: use e.g. --checkpoints 3`,
+    );
+  }
+  return Number(value);
+}
+
 export async function baselineCommand(argv: readonly string[], log: Log): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "--help" || sub === "-h") {
@@ -73,6 +84,7 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
     schemas: { type: "string" },
     out: { type: "string" },
     placeholder: { type: "string", multiple: true },
+    checkpoints: { type: "string" },
   });
   if (args.values.help) {
     process.stdout.write(BASELINE_HELP);
@@ -89,17 +101,21 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
   const scratch = scratchSpec(stringValue(args, "pg-version"), stringValue(args, "scratch-url"));
   const schemas = schemasValue(args);
   const placeholders = placeholderValues(args.values.placeholder);
+  const checkpoints = checkpointCount(stringValue(args, "checkpoints"));
   const snapshot = await buildBaseline({
     migrationsDir,
     format,
     scratch,
     ...(schemas ? { schemas } : {}),
     ...(placeholders ? { placeholders } : {}),
+    ...(checkpoints === undefined ? {} : { checkpoints }),
     createdAt: new Date().toISOString(),
     log,
   });
   await writeUserFile(out, serializeSnapshot(snapshot), "the baseline");
   const count = snapshot.source.kind === "migrations" ? snapshot.source.migrations.length : 0;
+  const stored = snapshot.checkpoints?.map((c) => c.version) ?? [];
+  if (stored.length > 0) log(`checkpoints stored at version(s) ${stored.join(", ")}`);
   log(
     `baseline written to ${out}: ${count} migration(s), PostgreSQL ${snapshot.source.serverVersion}, ${snapshot.digest.slice(0, 19)}`,
   );

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { introspect } from "../introspect/introspect.ts";
-import type { Snapshot } from "../snapshot/model.ts";
+import type { Snapshot, SnapshotObjects } from "../snapshot/model.ts";
 import { createSnapshot } from "../snapshot/snapshot.ts";
 import { applyMigrations, checkMigrations } from "./apply.ts";
 import { EngineError } from "./errors.ts";
@@ -22,6 +22,33 @@ export interface BuildBaselineOptions {
   readonly placeholders?: Readonly<Record<string, string>>;
   /** Flyway's `placeholderReplacement`; default true. */
   readonly placeholderReplacement?: boolean;
+  /**
+   * Snapshots at the last N migration versions, the head included (so N - 1 checkpoints are
+   * stored beside it); absent or 1: the head only.
+   */
+  readonly checkpoints?: number;
+}
+
+/** Where the checkpoints are taken: indexes into the migrations, oldest first (head excluded). */
+function checkpointIndexes(
+  migrations: readonly { kind: string; file: string }[],
+  count: number,
+  log: (message: string) => void,
+): number[] {
+  if (count <= 1 || migrations.length < 2) return [];
+  const repeatable = migrations.find((m) => m.kind === "repeatable");
+  if (repeatable) {
+    // Flyway applies repeatable migrations after the versioned ones of each run: the schema at
+    // an earlier version depends on when each run happened, which the folder does not say.
+    throw new EngineError(
+      "checkpoints_unsupported",
+      `--checkpoints cannot be used with repeatable migrations (${repeatable.file}): build without --checkpoints`,
+    );
+  }
+  const wanted = Math.min(count, migrations.length);
+  if (wanted < count) log(`only ${migrations.length} migration(s): ${wanted} snapshot(s) taken`);
+  const head = migrations.length - 1;
+  return Array.from({ length: wanted - 1 }, (_, i) => head - (wanted - 1) + i);
 }
 
 /**
@@ -44,6 +71,8 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
   });
   log(`read ${set.migrations.length} migration(s) from ${set.dir} as ${set.format}`);
   checkMigrations(set.migrations);
+  const at = checkpointIndexes(set.migrations, options.checkpoints ?? 1, log);
+  const checkpoints: { version: string; objects: SnapshotObjects }[] = [];
 
   const scratch = await provisionScratch(options.scratch, { log });
   let introspected: Awaited<ReturnType<typeof introspect>>;
@@ -60,10 +89,21 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
           { cause },
         );
       }
-      await applyMigrations(client, set.migrations, {
-        log,
-        onRoleCreated: (role) => scratch.adoptRole(role),
-      });
+      const apply = (from: number, to: number) =>
+        applyMigrations(client, set.migrations.slice(from, to), {
+          log,
+          onRoleCreated: (role) => scratch.adoptRole(role),
+        });
+      let applied = 0;
+      for (const index of at) {
+        await apply(applied, index + 1);
+        applied = index + 1;
+        const version = set.migrations[index]?.version ?? "";
+        log(`reading the catalog at version ${version} (checkpoint)`);
+        const { objects } = await introspect(client, schemas ? { schemas } : {});
+        checkpoints.push({ version, objects });
+      }
+      await apply(applied, set.migrations.length);
       log(`applied ${set.migrations.length} migration(s); reading the catalog`);
       introspected = await introspect(client, schemas ? { schemas } : {});
     } finally {
@@ -107,5 +147,6 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
     },
     scope: { schemas },
     objects: introspected.objects,
+    ...(checkpoints.length > 0 ? { checkpoints } : {}),
   });
 }

@@ -6,6 +6,7 @@ import type { Queryable } from "../introspect/queryable.ts";
 import type { Snapshot, SnapshotObjects } from "../snapshot/model.ts";
 import { digestObjects } from "../snapshot/snapshot.ts";
 import { comparedEnvironment, failedEnvironment } from "./build.ts";
+import { comparisonTarget, withBrings } from "./checkpoints.ts";
 import { type AuditHistoryOptions, auditHistory } from "./history.ts";
 import type { EnvironmentReport, IgnoredFinding } from "./model.ts";
 
@@ -120,14 +121,16 @@ export async function auditEnvironment(
         ? { statementTimeoutMs: options.statementTimeoutMs }
         : {}),
     });
+    const target = comparisonTarget(baseline, history.position);
     const notes = [
       ...versionNotes(baseline.source.serverVersionNum, result.serverVersionNum),
       ...history.notes,
+      ...(target.note === null ? [] : [target.note]),
     ];
-    const diff = diffSnapshots(baseline.objects, result.objects, {
+    const diff = diffSnapshots(target.objects, result.objects, {
       ...options.diffOptions,
       now: options.now,
-      additionalFindings: history.findings,
+      additionalFindings: withBrings(history.findings, baseline),
     });
     for (const rule of diff.expiredIgnoreRules ?? []) {
       notes.push(
@@ -141,6 +144,7 @@ export async function auditEnvironment(
       ignored: diff.ignored as readonly IgnoredFinding[],
       notes,
       snapshotDigest: digestObjects(result.objects),
+      ...(baseline.source.kind === "migrations" ? { comparedWith: target.comparedWith } : {}),
     });
   } catch (error) {
     if (error instanceof HistoryError) {

@@ -2,6 +2,7 @@ import { compareFindings } from "../diff/diff.ts";
 import { type Finding, SEVERITIES, type Severity, severityRank } from "../diff/finding.ts";
 import type { Snapshot } from "../snapshot/model.ts";
 import {
+  type ComparedWith,
   type EnvironmentError,
   type EnvironmentReport,
   type EnvironmentSummary,
@@ -50,6 +51,7 @@ export function comparedEnvironment(input: {
   readonly ignored?: readonly IgnoredFinding[];
   readonly notes?: readonly string[];
   readonly snapshotDigest?: string;
+  readonly comparedWith?: ComparedWith;
 }): EnvironmentReport {
   const findings = sortFindings(input.findings);
   const ignored = input.ignored ?? [];
@@ -59,6 +61,7 @@ export function comparedEnvironment(input: {
     serverVersion: input.serverVersion,
     ...(input.notes && input.notes.length > 0 ? { notes: [...input.notes] } : {}),
     ...(input.snapshotDigest ? { snapshotDigest: input.snapshotDigest } : {}),
+    ...(input.comparedWith ? { comparedWith: input.comparedWith } : {}),
     findings,
     ...(ignored.length > 0 ? { ignored: [...ignored] } : {}),
     summary: summarizeEnvironment(findings, ignored),

@@ -211,3 +211,13 @@ export function coverageLine(source?: SnapshotSource): string {
       : "the baseline is a database snapshot";
   return `${line} · migration history not compared (${why})`;
 }
+
+/** `compared with baseline version 2 (checkpoint)`, or null when the report does not say. */
+export function comparedWithLine(env: EnvironmentReport): string | null {
+  const compared = env.comparedWith;
+  if (!compared) return null;
+  const which = compared.checkpoint ? "checkpoint" : "head";
+  return compared.version === null
+    ? `compared with the baseline's ${which}`
+    : `compared with baseline version ${compared.version} (${which})`;
+}

@@ -9,6 +9,7 @@ import {
 import type { Queryable } from "../introspect/queryable.ts";
 import { withCatalogSession } from "../introspect/session.ts";
 import type { Snapshot } from "../snapshot/model.ts";
+import { type AppliedPosition, appliedPosition } from "./checkpoints.ts";
 import { plural } from "./describe.ts";
 
 /** How an audit reads an environment's migration history (the tool's history table). */
@@ -27,6 +28,8 @@ export interface HistoryAudit {
   readonly findings: readonly DraftFinding[];
   /** What was compared with what, or why nothing was. */
   readonly notes: readonly string[];
+  /** Where the history says the environment stands; absent when no history was read. */
+  readonly position?: AppliedPosition;
 }
 
 const NOTHING: HistoryAudit = { findings: [], notes: [] };
@@ -99,6 +102,10 @@ export async function auditHistory(
     });
     return {
       findings,
+      position: appliedPosition(
+        source.migrations.filter((m) => m.kind !== "repeatable"),
+        findings,
+      ),
       notes: [
         `migration history read from ${table.name}: ${plural(entries.length, "entry", "entries")} compared with the baseline's ${plural(source.migrations.length, "migration")}`,
       ],

@@ -30,6 +30,14 @@ export interface EnvironmentError {
   readonly sqlstate?: string;
 }
 
+/** Which of the baseline's migration versions an environment's schema was compared with. */
+export interface ComparedWith {
+  /** The migration version (the head's, or a checkpoint's); null when the baseline names none. */
+  readonly version: string | null;
+  /** True: a checkpoint stored by `baseline build --checkpoints`; false: the head. */
+  readonly checkpoint: boolean;
+}
+
 export interface IgnoredFinding {
   readonly finding: Finding;
   /** The rule that hid it: its reason, as written in the config. */
@@ -46,6 +54,8 @@ export interface EnvironmentReport {
   readonly notes?: readonly string[];
   /** Digest of the environment's snapshot, when one was taken. */
   readonly snapshotDigest?: string;
+  /** The baseline version the schema was compared with (baselines built from migrations). */
+  readonly comparedWith?: ComparedWith;
   readonly findings: readonly Finding[];
   readonly ignored?: readonly IgnoredFinding[];
   readonly summary: EnvironmentSummary;

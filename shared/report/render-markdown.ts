@@ -1,5 +1,6 @@
 import { type Finding, SEVERITIES } from "../diff/finding.ts";
 import {
+  comparedWithLine,
   coverageLine,
   describeBaselineSource,
   describeObject,
@@ -77,6 +78,8 @@ function environmentSection(env: EnvironmentReport): string[] {
     `### ${cell(env.name)}: ${env.status}, ${findingsPhrase(env.summary.bySeverity, env.summary.total)}${version}`,
     "",
   ];
+  const compared = comparedWithLine(env);
+  if (compared) lines.push(`> ${cell(compared)}`, "");
   for (const note of env.notes ?? []) lines.push(`> note: ${cell(note)}`, "");
   if (env.findings.length > 0) {
     lines.push(

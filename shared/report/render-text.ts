@@ -1,6 +1,7 @@
 import { type Finding, SEVERITIES, type Severity } from "../diff/finding.ts";
 import {
   CHANGE_MARKERS,
+  comparedWithLine,
   coverageLine,
   describeBaselineSource,
   errorText,
@@ -90,6 +91,8 @@ function environmentBlock(env: EnvironmentReport, paint: Paint): string[] {
       `${paint(env.name, "bold")}  ${statusWord(env, paint)}  ${findingsPhrase(env.summary.bySeverity, env.summary.total)}${version}`,
     );
   }
+  const compared = comparedWithLine(env);
+  if (compared) lines.push(`  ${paint(compared, "dim")}`);
   for (const note of env.notes ?? []) lines.push(`  ${paint(`note: ${note}`, "dim")}`);
   if (env.findings.length > 0) lines.push(...findingLines(env.findings, paint));
   if (env.summary.ignored > 0) {

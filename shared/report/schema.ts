@@ -151,6 +151,15 @@ export const REPORT_SCHEMA = {
         error: { $ref: "#/$defs/error" },
         notes: { type: "array", items: { type: "string" } },
         snapshotDigest: { $ref: "#/$defs/digest" },
+        comparedWith: {
+          type: "object",
+          required: ["version", "checkpoint"],
+          additionalProperties: false,
+          properties: {
+            version: { type: ["string", "null"] },
+            checkpoint: { type: "boolean" },
+          },
+        },
         findings: { type: "array", items: { $ref: "#/$defs/finding" } },
         ignored: { type: "array", items: { $ref: "#/$defs/ignoredFinding" } },
         summary: { $ref: "#/$defs/environmentSummary" },

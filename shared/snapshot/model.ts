@@ -359,7 +359,24 @@ export interface SnapshotScope {
   readonly schemas: readonly string[] | null;
 }
 
+/**
+ * The schema after a migration version before the head (`baseline build --checkpoints N`):
+ * an environment whose history says it is at `version` is compared with these objects.
+ */
+export interface SnapshotCheckpoint {
+  /** The last migration applied, as `source.migrations[].version` spells it. */
+  readonly version: string;
+  /** `sha256:` + hex digest of the canonical JSON of `objects`, as for the snapshot's own. */
+  readonly digest: string;
+  readonly objects: SnapshotObjects;
+}
+
 export interface Snapshot {
+  /**
+   * Earlier versions' schemas, oldest first; absent when the baseline was built without
+   * checkpoints. The head (the last migration) is the snapshot's own `objects`.
+   */
+  readonly checkpoints?: readonly SnapshotCheckpoint[];
   readonly format: typeof SNAPSHOT_FORMAT;
   readonly createdAt: string;
   readonly source: SnapshotSource;

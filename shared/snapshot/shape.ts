@@ -104,18 +104,35 @@ function source(value: unknown): Snapshot["source"] {
   return fail(["source", "kind"], '"migrations" or "database"', s.kind);
 }
 
-function objects(value: unknown): Snapshot["objects"] {
-  const all = record(value, ["objects"]);
+function objects(value: unknown, path: Path = ["objects"]): Snapshot["objects"] {
+  const all = record(value, path);
   const out: Record<string, Record<string, unknown>> = {};
   for (const kind of OBJECT_KINDS) {
-    const ofKind = record(all[kind], ["objects", kind]);
+    const ofKind = record(all[kind], [...path, kind]);
     for (const identity in ofKind) {
       if (!isRecord(ofKind[identity]))
-        fail(["objects", kind, identity], "an object", ofKind[identity]);
+        fail([...path, kind, identity], "an object", ofKind[identity]);
     }
     out[kind] = ofKind;
   }
   return out as unknown as Snapshot["objects"];
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+function checkpoints(value: unknown): NonNullable<Snapshot["checkpoints"]> {
+  if (!Array.isArray(value)) fail(["checkpoints"], "an array", value);
+  return value.map((item, i) => {
+    const path = ["checkpoints", i];
+    const c = record(item, path);
+    const digest = string(c.digest, [...path, "digest"]);
+    if (!DIGEST.test(digest)) fail([...path, "digest"], "sha256: and 64 hex digits", digest);
+    return {
+      version: string(c.version, [...path, "version"]),
+      digest,
+      objects: objects(c.objects, [...path, "objects"]),
+    };
+  });
 }
 
 /** The snapshot in `data`, known fields only; throws ShapeError naming the first bad field. */
@@ -132,8 +149,9 @@ export function checkSnapshotShape(data: unknown): Snapshot {
   }
   const checkedObjects = objects(top.objects);
   const digest = string(top.digest, ["digest"]);
-  if (!/^sha256:[0-9a-f]{64}$/.test(digest)) fail(["digest"], "sha256: and 64 hex digits", digest);
+  if (!DIGEST.test(digest)) fail(["digest"], "sha256: and 64 hex digits", digest);
   return {
+    ...(top.checkpoints === undefined ? {} : { checkpoints: checkpoints(top.checkpoints) }),
     format: SNAPSHOT_FORMAT,
     createdAt,
     source: checkedSource,

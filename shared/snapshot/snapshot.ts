@@ -5,6 +5,7 @@ import {
   OBJECT_KINDS,
   SNAPSHOT_FORMAT,
   type Snapshot,
+  type SnapshotCheckpoint,
   type SnapshotObjects,
   type SnapshotScope,
   type SnapshotSource,
@@ -103,11 +104,25 @@ export interface SnapshotInput {
   source: SnapshotSource;
   scope: SnapshotScope;
   objects: SnapshotObjects;
+  /** Earlier versions' objects, oldest first (their digests are computed here). */
+  checkpoints?: readonly { version: string; objects: SnapshotObjects }[];
+}
+
+/** Checkpoints in canonical form with their digests; absent when there are none. */
+function checkpointsOf(input: SnapshotInput): { checkpoints?: SnapshotCheckpoint[] } {
+  if (!input.checkpoints || input.checkpoints.length === 0) return {};
+  return {
+    checkpoints: input.checkpoints.map(({ version, objects }) => {
+      const canonical = canonicalObjects(objects);
+      return { version, digest: digestObjects(canonical), objects: canonical };
+    }),
+  };
 }
 
 export function createSnapshot(input: SnapshotInput): Snapshot {
   const objects = canonicalObjects(input.objects);
   return {
+    ...checkpointsOf(input),
     format: SNAPSHOT_FORMAT,
     createdAt: input.createdAt,
     source: input.source,
@@ -126,6 +141,9 @@ function frame(snapshot: Omit<Snapshot, "objects">): { head: string; tail: strin
   return {
     head: [
       "{",
+      ...(snapshot.checkpoints && snapshot.checkpoints.length > 0
+        ? [`  "checkpoints": ${indented(snapshot.checkpoints, 1)},`]
+        : []),
       `  "createdAt": ${JSON.stringify(snapshot.createdAt)},`,
       `  "digest": ${JSON.stringify(snapshot.digest)},`,
       `  "format": ${JSON.stringify(snapshot.format)},`,
@@ -169,7 +187,9 @@ const WRITE_CHUNK = 1 << 20;
 export function writeSnapshotFile(path: string, input: SnapshotInput): Snapshot {
   const objects = canonicalObjects(input.objects);
   const placeholder = `sha256:${"0".repeat(64)}`;
-  const { head, tail } = frame({ ...input, format: SNAPSHOT_FORMAT, digest: placeholder });
+  const { checkpoints: _given, ...rest } = input;
+  const framed = { ...rest, ...checkpointsOf(input), format: SNAPSHOT_FORMAT } as const;
+  const { head, tail } = frame({ ...framed, digest: placeholder });
   const digestAt = Buffer.byteLength(head.slice(0, head.indexOf(placeholder)));
   const hash = createHash("sha256");
   const fd = openSync(path, "w");
@@ -194,7 +214,7 @@ export function writeSnapshotFile(path: string, input: SnapshotInput): Snapshot 
     const digest = `sha256:${hash.digest("hex")}`;
     writeSync(fd, digest, digestAt);
     digests.set(objects, digest);
-    return { ...input, format: SNAPSHOT_FORMAT, objects, digest };
+    return { ...framed, objects, digest };
   } finally {
     closeSync(fd);
   }
@@ -263,5 +283,17 @@ export function parseSnapshot(text: string, origin: string): Snapshot {
       `digest mismatch: the file says ${snapshot.digest.slice(0, 19)}…, its objects hash to ${digest.slice(0, 19)}… (edited or damaged); rebuild it`,
     );
   }
-  return snapshot;
+  if (!snapshot.checkpoints) return snapshot;
+  const checkpoints = snapshot.checkpoints.map((checkpoint) => {
+    const objects = canonicalObjects(checkpoint.objects);
+    const actual = digestObjects(objects);
+    if (actual !== checkpoint.digest) {
+      throw new SnapshotFormatError(
+        origin,
+        `digest mismatch in the checkpoint at version ${checkpoint.version}: the file says ${checkpoint.digest.slice(0, 19)}…, its objects hash to ${actual.slice(0, 19)}… (edited or damaged); rebuild it`,
+      );
+    }
+    return { ...checkpoint, objects };
+  });
+  return { ...snapshot, checkpoints };
 }
