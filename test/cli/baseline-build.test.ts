@@ -87,3 +87,81 @@ describe("pgdrift baseline build --placeholder", () => {
     );
   });
 });
+
+describe("pgdrift baseline build --checkpoints", () => {
+  it("stores the schema at the last N versions, the head as the snapshot itself", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "1_accounts.up.sql"), "CREATE TABLE accounts (id bigint);\n");
+    writeFileSync(join(dir, "2_name.up.sql"), "ALTER TABLE accounts ADD name text;\n");
+    writeFileSync(join(dir, "3_email.up.sql"), "ALTER TABLE accounts ADD email text;\n");
+    const out = join(dir, "baseline.json");
+    const result = await runCli([
+      "baseline",
+      "build",
+      "--migrations",
+      dir,
+      "--scratch-url",
+      adminUrl(),
+      "--checkpoints",
+      "2",
+      "--out",
+      out,
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("checkpoints stored at version(s) 2");
+    const snapshot = parseSnapshot(readFileSync(out, "utf8"), out);
+    expect(snapshot.checkpoints?.map((c) => c.version)).toEqual(["2"]);
+    expect(Object.keys(snapshot.checkpoints?.[0]?.objects.column ?? {})).toEqual([
+      "public.accounts.id",
+      "public.accounts.name",
+    ]);
+    expect(Object.keys(snapshot.objects.column)).toContain("public.accounts.email");
+  });
+
+  it("refuses --checkpoints that is not a positive count", async () => {
+    const result = await runCli([
+      "baseline",
+      "build",
+      "--migrations",
+      "m",
+      "--out",
+      "b.json",
+      "--checkpoints",
+      "0",
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      "pgdrift: --checkpoints 0 is not a count of migration versions: use e.g. --checkpoints 3",
+    );
+  });
+
+  it("refuses a folder with Flyway repeatable migrations, and writes nothing", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "V1__accounts.sql"), "CREATE TABLE accounts (id bigint);\n");
+    writeFileSync(join(dir, "V2__name.sql"), "ALTER TABLE accounts ADD name text;\n");
+    writeFileSync(
+      join(dir, "R__view.sql"),
+      "CREATE OR REPLACE VIEW v AS SELECT id FROM accounts;\n",
+    );
+    const out = join(dir, "baseline.json");
+    const result = await runCli([
+      "baseline",
+      "build",
+      "--migrations",
+      dir,
+      "--format",
+      "flyway",
+      "--scratch-url",
+      adminUrl(),
+      "--checkpoints",
+      "2",
+      "--out",
+      out,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "--checkpoints cannot be used with repeatable migrations (R__view.sql)",
+    );
+    expect(() => readFileSync(out)).toThrow();
+  });
+});
