@@ -40,7 +40,6 @@ function canonicalObjects(objects: SnapshotObjects): SnapshotObjects {
 
 /** Entries per batch while encoding: big enough to amortize each write and hash update. */
 const BATCH = 2000;
-const ENTRY_SEPARATOR = ",\n      ";
 
 /**
  * Receives the canonical objects encoded batch by batch, so that a large snapshot is never held
@@ -56,19 +55,22 @@ interface EncodingSink {
  * digest's compact form (`{"kind":{"id":{…},…},…}`) and the file's form (one object per
  * line, indented) at the same time.
  */
-function encodeObjects(objects: SnapshotObjects, sink: EncodingSink): void {
+function encodeObjects(objects: SnapshotObjects, sink: EncodingSink, depth = 2): void {
+  const kindPad = "  ".repeat(depth);
+  const entryPad = `\n${"  ".repeat(depth + 1)}`;
+  const entrySeparator = `,${entryPad}`;
   sink.compact("{");
   let kindIndex = 0;
   for (const kind in objects) {
     const record = (objects as unknown as Record<string, Record<string, unknown>>)[kind] ?? {};
     const name = JSON.stringify(kind);
     sink.compact(`${kindIndex > 0 ? "," : ""}${name}:{`);
-    sink.pretty(`${kindIndex > 0 ? ",\n" : ""}    ${name}: {`);
+    sink.pretty(`${kindIndex > 0 ? ",\n" : ""}${kindPad}${name}: {`);
     let batch: string[] = [];
     let written = 0;
     const flush = () => {
       sink.compact(`${written > 0 ? "," : ""}${batch.join(",")}`);
-      sink.pretty(`${written > 0 ? ENTRY_SEPARATOR : "\n      "}${batch.join(ENTRY_SEPARATOR)}`);
+      sink.pretty(`${written > 0 ? entrySeparator : entryPad}${batch.join(entrySeparator)}`);
       written += batch.length;
       batch = [];
     };
@@ -78,7 +80,7 @@ function encodeObjects(objects: SnapshotObjects, sink: EncodingSink): void {
     }
     if (batch.length > 0) flush();
     sink.compact("}");
-    sink.pretty(written > 0 ? "\n    }" : "}");
+    sink.pretty(written > 0 ? `\n${kindPad}}` : "}");
     kindIndex++;
   }
   sink.compact("}");
@@ -136,13 +138,33 @@ function indented(value: unknown, depth: number): string {
   return JSON.stringify(canonicalize(value), null, 2).replaceAll("\n", `\n${"  ".repeat(depth)}`);
 }
 
+/** The checkpoints as the file holds them: each one's objects one per line, like the head's. */
+function checkpointsText(checkpoints: readonly SnapshotCheckpoint[]): string {
+  const entries = checkpoints.map((checkpoint) => {
+    const parts = [
+      "    {",
+      `      "digest": ${JSON.stringify(checkpoint.digest)},`,
+      '      "objects": {\n',
+    ].join("\n");
+    const objects: string[] = [parts];
+    encodeObjects(
+      canonicalObjects(checkpoint.objects),
+      { compact: () => undefined, pretty: (text) => objects.push(text) },
+      4,
+    );
+    objects.push(`\n      },\n      "version": ${JSON.stringify(checkpoint.version)}\n    }`);
+    return objects.join("");
+  });
+  return `[\n${entries.join(",\n")}\n  ]`;
+}
+
 /** The file's lines before `objects`, the digest given, and those after. */
 function frame(snapshot: Omit<Snapshot, "objects">): { head: string; tail: string } {
   return {
     head: [
       "{",
       ...(snapshot.checkpoints && snapshot.checkpoints.length > 0
-        ? [`  "checkpoints": ${indented(snapshot.checkpoints, 1)},`]
+        ? [`  "checkpoints": ${checkpointsText(snapshot.checkpoints)},`]
         : []),
       `  "createdAt": ${JSON.stringify(snapshot.createdAt)},`,
       `  "digest": ${JSON.stringify(snapshot.digest)},`,

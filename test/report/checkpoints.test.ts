@@ -177,6 +177,8 @@ describe("checkpointed baselines and version-aware audits", () => {
     });
     const text = await readFile(file, "utf8");
     expect(text).toBe(serializeSnapshot(baseline));
+    // one object per line in checkpoints too, as in the head's objects
+    expect(text).toMatch(/^ {10}"billing\.payments\.transaction_ref":\{"collation":null,/m);
     const parsed = parseSnapshot(text, file);
     expect(parsed).toEqual(baseline);
   });
