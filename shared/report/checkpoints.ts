@@ -116,6 +116,12 @@ function objectChanges(
   return { brings, drops };
 }
 
+/** At most five names in a message; the evidence has them all. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 5).join(", ");
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+}
+
 /**
  * Pending migrations (`migration`/`missing`) with, in their evidence, the objects each brings:
  * what differs between the schemas stored just before and just after it (a checkpoint or the
@@ -138,8 +144,13 @@ export function withBrings(findings: readonly DraftFinding[], baseline: Snapshot
     const now = stored.get(after.version);
     if (!was || !now) return finding;
     const { brings, drops } = objectChanges(was, now);
+    const said = [
+      ...(brings.length > 0 ? [`it brings ${listed(brings)}`] : []),
+      ...(drops.length > 0 ? [`it drops ${listed(drops)}`] : []),
+    ];
     return {
       ...finding,
+      ...(said.length > 0 ? { message: `${finding.message} — ${said.join("; ")}` } : {}),
       evidence: { ...finding.evidence, brings, ...(drops.length > 0 ? { drops } : {}) },
     };
   });

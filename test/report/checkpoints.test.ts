@@ -110,6 +110,9 @@ describe("checkpointed baselines and version-aware audits", () => {
         "index billing.payments_customer_id_idx",
       ],
     });
+    expect(report.findings[0]?.message).toBe(
+      "golang-migrate migration 3 (transaction_ref) is not applied: the database is at version 2 — it brings column billing.payments.transaction_ref",
+    );
     expect(report.notes).toContain(
       "applied up to version 2: compared with the baseline's checkpoint at that version",
     );
