@@ -1,5 +1,6 @@
 import type { DraftFinding } from "../diff/context.ts";
 import type { MigrationRecord, Snapshot, SnapshotObjects } from "../snapshot/model.ts";
+import { listNames } from "./describe.ts";
 import type { ComparedWith } from "./model.ts";
 
 /**
@@ -116,12 +117,6 @@ function objectChanges(
   return { brings, drops };
 }
 
-/** At most five names in a message; the evidence has them all. */
-function listed(names: readonly string[]): string {
-  const shown = names.slice(0, 5).join(", ");
-  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
-}
-
 /**
  * Pending migrations (`migration`/`missing`) with, in their evidence, the objects each brings:
  * what differs between the schemas stored just before and just after it (a checkpoint or the
@@ -145,8 +140,8 @@ export function withBrings(findings: readonly DraftFinding[], baseline: Snapshot
     if (!was || !now) return finding;
     const { brings, drops } = objectChanges(was, now);
     const said = [
-      ...(brings.length > 0 ? [`it brings ${listed(brings)}`] : []),
-      ...(drops.length > 0 ? [`it drops ${listed(drops)}`] : []),
+      ...(brings.length > 0 ? [`it brings ${listNames(brings)}`] : []),
+      ...(drops.length > 0 ? [`it drops ${listNames(drops)}`] : []),
     ];
     return {
       ...finding,

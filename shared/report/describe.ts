@@ -145,7 +145,12 @@ export function findingDetail(finding: Finding): string {
       return changedDetail(finding.expected, finding.actual);
     case "missing": {
       const what = describeObject(finding.kind, finding.expected);
-      return what ? `expected ${what}, not found` : "not found";
+      const brings = finding.evidence?.brings;
+      const adds =
+        Array.isArray(brings) && brings.length > 0
+          ? `; brings ${listNames(brings.map(String))}`
+          : "";
+      return `${what ? `expected ${what}, not found` : "not found"}${adds}`;
     }
     case "unexpected": {
       const what = describeObject(finding.kind, finding.actual);
@@ -220,4 +225,10 @@ export function comparedWithLine(env: EnvironmentReport): string | null {
   return compared.version === null
     ? `compared with the baseline's ${which}`
     : `compared with baseline version ${compared.version} (${which})`;
+}
+
+/** At most five names, then how many more: `a, b, c, d, e and 3 more`. */
+export function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 5).join(", ");
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
 }

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSnapshot } from "../../shared/snapshot/snapshot.ts";
-import { adminUrl } from "../support/db.ts";
+import { adminUrl, createTestDatabase } from "../support/db.ts";
 import { runCli, tempDir } from "./support.ts";
 
 /** A Flyway folder whose migration needs a user placeholder. */
@@ -116,6 +116,26 @@ describe("pgdrift baseline build --checkpoints", () => {
       "public.accounts.name",
     ]);
     expect(Object.keys(snapshot.objects.column)).toContain("public.accounts.email");
+
+    // an environment at version 2, as golang-migrate leaves it: compared with the checkpoint
+    const env = await createTestDatabase(
+      "cli_checkpoint",
+      `CREATE TABLE accounts (id bigint);
+       ALTER TABLE accounts ADD name text;
+       CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null);
+       INSERT INTO schema_migrations VALUES (2, false);`,
+    );
+    try {
+      const audit = await runCli(["audit", "--baseline", out, "--env", `behind=${env.url}`]);
+      expect(audit.code).toBe(1);
+      expect(audit.stdout).toMatch(/^behind {2}DRIFT {2}1 finding: 1 medium/m);
+      expect(audit.stdout).toContain("compared with baseline version 2 (checkpoint)");
+      expect(audit.stdout).toMatch(
+        /- migration +3 +not found; brings column public\.accounts\.email/,
+      );
+    } finally {
+      await env.drop();
+    }
   });
 
   it("refuses --checkpoints that is not a positive count", async () => {
