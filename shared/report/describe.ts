@@ -145,11 +145,8 @@ export function findingDetail(finding: Finding): string {
       return changedDetail(finding.expected, finding.actual);
     case "missing": {
       const what = describeObject(finding.kind, finding.expected);
-      const brings = finding.evidence?.brings;
-      const adds =
-        Array.isArray(brings) && brings.length > 0
-          ? `; brings ${listNames(brings.map(String))}`
-          : "";
+      const brings = bringsOf(finding);
+      const adds = brings ? `; ${brings}` : "";
       return `${what ? `expected ${what}, not found` : "not found"}${adds}`;
     }
     case "unexpected": {
@@ -231,4 +228,11 @@ export function comparedWithLine(env: EnvironmentReport): string | null {
 export function listNames(names: readonly string[]): string {
   const shown = names.slice(0, 5).join(", ");
   return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+}
+
+/** `brings column public.accounts.email` for a pending migration whose evidence lists them. */
+export function bringsOf(finding: Finding): string | null {
+  const brings = finding.evidence?.brings;
+  if (finding.change !== "missing" || !Array.isArray(brings) || brings.length === 0) return null;
+  return `brings ${listNames(brings.map(String))}`;
 }

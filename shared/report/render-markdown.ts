@@ -1,5 +1,6 @@
 import { type Finding, SEVERITIES } from "../diff/finding.ts";
 import {
+  bringsOf,
   comparedWithLine,
   coverageLine,
   describeBaselineSource,
@@ -32,7 +33,8 @@ function expectedCell(finding: Finding): string {
     finding.change === "missing"
       ? describeObject(finding.kind, finding.expected) || "present"
       : formatValue(finding.expected);
-  return code(text);
+  const brings = bringsOf(finding);
+  return brings ? `${code(text)} (${cell(brings)})` : code(text);
 }
 
 function foundCell(finding: Finding): string {

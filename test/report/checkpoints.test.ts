@@ -164,6 +164,10 @@ describe("checkpointed baselines and version-aware audits", () => {
       "compared with baseline version 2 (checkpoint)",
     );
     expect(renderMarkdown(report)).toContain("> compared with baseline version 2 (checkpoint)");
+    expect(renderMarkdown(report)).toContain("(brings column billing.payments.transaction_ref)");
+    expect(renderText(report, { color: false })).toMatch(
+      /- migration +3 +not found; brings column billing\.payments\.transaction_ref\n/,
+    );
   });
 
   it("round-trips checkpoints through the file writer and the parser", async () => {
