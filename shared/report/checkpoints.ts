@@ -24,10 +24,10 @@ function migrationsOf(baseline: Snapshot): readonly MigrationRecord[] {
   return baseline.source.kind === "migrations" ? baseline.source.migrations : [];
 }
 
-/** The baseline's head version: its last migration's. */
+/** The baseline's head version: its last versioned migration's (repeatable ones have none). */
 export function headVersion(baseline: Snapshot): string | null {
-  const migrations = migrationsOf(baseline);
-  return migrations[migrations.length - 1]?.version ?? null;
+  const versioned = migrationsOf(baseline).filter((m) => m.kind !== "repeatable");
+  return versioned[versioned.length - 1]?.version ?? null;
 }
 
 /**

@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBaseline } from "../../shared/baseline/build.ts";
 import { auditEnvironment } from "../../shared/report/audit.ts";
 import { buildReport, reportBaseline } from "../../shared/report/build.ts";
+import { appliedPosition, headVersion } from "../../shared/report/checkpoints.ts";
 import type { EnvironmentReport } from "../../shared/report/model.ts";
 import { renderMarkdown } from "../../shared/report/render-markdown.ts";
 import { renderText } from "../../shared/report/render-text.ts";
 import { validateJsonSchema } from "../../shared/report/schema.ts";
-import type { Snapshot } from "../../shared/snapshot/model.ts";
+import { emptyObjects, type Snapshot } from "../../shared/snapshot/model.ts";
 import {
+  createSnapshot,
   parseSnapshot,
   serializeSnapshot,
   writeSnapshotFile,
@@ -204,5 +206,66 @@ describe("checkpointed baselines and version-aware audits", () => {
     expect(() => parseSnapshot(JSON.stringify(data), "baseline.json")).toThrow(
       /^baseline\.json: digest mismatch in the checkpoint at version 3: /,
     );
+  });
+});
+
+describe("appliedPosition and headVersion", () => {
+  const record = (version: string, kind: "versioned" | "repeatable" = "versioned") => ({
+    file: `${version}.sql`,
+    version,
+    checksum: `sha256:${"0".repeat(64)}`,
+    kind,
+  });
+  const pending = (version: string) => ({
+    kind: "migration" as const,
+    object: version,
+    change: "missing" as const,
+    expected: null,
+    actual: null,
+    message: "",
+    evidence: { file: `${version}.sql` },
+  });
+  const migrations = ["1", "2", "3"].map((v) => record(v));
+
+  it("is the last of the unbroken run of applied migrations", () => {
+    expect(appliedPosition(migrations, [pending("3")])).toEqual({ version: "2", inOrder: true });
+    expect(appliedPosition(migrations, [])).toEqual({ version: "3", inOrder: true });
+    expect(
+      appliedPosition(
+        migrations,
+        migrations.map((m) => pending(m.version)),
+      ),
+    ).toEqual({
+      version: null,
+      inOrder: true,
+    });
+  });
+
+  it("is out of order when a later migration is applied past a pending one", () => {
+    expect(appliedPosition(migrations, [pending("2")])).toEqual({ version: "1", inOrder: false });
+  });
+
+  it("counts a failed migration as not applied", () => {
+    const failed = { ...pending("2"), change: "changed" as const, attribute: "status" };
+    expect(appliedPosition(migrations, [failed, pending("3")])).toEqual({
+      version: "1",
+      inOrder: true,
+    });
+  });
+
+  it("names the last versioned migration as the head, not a repeatable one", () => {
+    const snapshot = createSnapshot({
+      createdAt: NOW.toISOString(),
+      source: {
+        kind: "migrations",
+        serverVersion: "17.0",
+        serverVersionNum: 170000,
+        format: "flyway",
+        migrations: [record("1"), record("2"), record("views", "repeatable")],
+      },
+      scope: { schemas: null },
+      objects: emptyObjects(),
+    });
+    expect(headVersion(snapshot)).toBe("2");
   });
 });
