@@ -73,6 +73,11 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
   checkMigrations(set.migrations);
   const at = checkpointIndexes(set.migrations, options.checkpoints ?? 1, log);
   const checkpoints: { version: string; objects: SnapshotObjects }[] = [];
+  if (at.length > 0 && set.format === "sql") {
+    log(
+      "plain SQL migrations have no history table: audits will compare with the head, not a checkpoint",
+    );
+  }
 
   const scratch = await provisionScratch(options.scratch, { log });
   let introspected: Awaited<ReturnType<typeof introspect>>;
