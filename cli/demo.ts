@@ -44,6 +44,13 @@ async function migrationFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((file) => file.endsWith(".sql")).sort();
 }
 
+/** The history rows dbmate writes as it applies each migration (`001_users.sql` → `001`). */
+function dbmateHistory(migrations: readonly string[]): string {
+  const versions = migrations.map((file) => `('${/^\d+/.exec(file)?.[0] ?? file}')`);
+  return `CREATE TABLE IF NOT EXISTS public.schema_migrations (version varchar(128) PRIMARY KEY);
+INSERT INTO public.schema_migrations (version) VALUES ${versions.join(", ")};`;
+}
+
 /** Creates `name` on the cluster and replays what happened to it. */
 async function createEnvironment(
   admin: pg.ClientConfig,
@@ -64,6 +71,7 @@ async function createEnvironment(
     for (const file of migrations) {
       await client.query(await readFile(join(SHOP_DIR, "migrations", file), "utf8"));
     }
+    await client.query(dbmateHistory(migrations));
     await client.query(await readFile(join(SHOP_DIR, "drift", drift), "utf8"));
   } finally {
     await client.end();
@@ -101,9 +109,12 @@ export async function demoCommand(argv: readonly string[], log: Log): Promise<nu
   let report: Report;
   try {
     log(`building the baseline from ${SHOP_LABEL}/migrations…`);
+    // With the schema after each of the last two migrations, an environment one migration
+    // behind is compared with where it stands, and that migration is reported as pending.
     const baseline = await buildBaseline({
       migrationsDir,
       scratch: { kind: "server", url: server.url() },
+      checkpoints: 2,
       createdAt: new Date().toISOString(),
     });
     for (const env of ENVIRONMENTS) {

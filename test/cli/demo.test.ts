@@ -12,12 +12,9 @@ const EXPECTED = {
     { change: "unexpected", kind: "index", object: "public.idx_user_orders", severity: "medium" },
   ],
   production: [
-    {
-      change: "missing",
-      kind: "column",
-      object: "billing.payments.transaction_ref",
-      severity: "critical",
-    },
+    // Migration 004 never ran there: its history says so, and the column and index it brings
+    // are reported with it, not as missing objects of their own.
+    { change: "missing", kind: "migration", object: "004", severity: "medium" },
     {
       change: "changed",
       kind: "column",
@@ -38,12 +35,6 @@ const EXPECTED = {
       object: "public.orders.orders_user_id_fkey",
       attribute: "on_delete",
       severity: "critical",
-    },
-    {
-      change: "missing",
-      kind: "index",
-      object: "billing.payments_transaction_ref_key",
-      severity: "high",
     },
   ],
 } as const;
@@ -102,11 +93,29 @@ describe("pgdrift demo", () => {
     expect(byKey.get("public.orders.status default")).toMatchObject({ actual: null });
   });
 
+  it("shows each environment's migration history: which version it was compared with, and what the pending migration brings", () => {
+    const production = report.environments.find((e) => e.name === "production");
+    const staging = report.environments.find((e) => e.name === "staging");
+    expect(production?.comparedWith).toEqual({ version: "003", checkpoint: true });
+    expect(staging?.comparedWith).toEqual({ version: "004", checkpoint: false });
+    const pending = production?.findings.find((f) => f.kind === "migration");
+    expect(pending?.evidence?.brings).toEqual([
+      "column billing.payments.transaction_ref",
+      "index billing.payments_transaction_ref_key",
+    ]);
+    expect(result.stdout).toContain("compared with baseline version 003 (checkpoint)");
+    expect(result.stdout).toContain(
+      "brings column billing.payments.transaction_ref, index billing.payments_transaction_ref_key",
+    );
+  });
+
   it("prints the text report and writes the markdown one", () => {
     expect(result.stdout).toMatch(/^staging {2}DRIFT {2}2 findings: 2 medium/m);
-    expect(result.stdout).toMatch(/^production {2}DRIFT {2}5 findings: 3 critical, 2 high/m);
+    expect(result.stdout).toMatch(
+      /^production {2}DRIFT {2}4 findings: 2 critical, 1 high, 1 medium/m,
+    );
     const markdown = readFileSync(join(out, "report.md"), "utf8");
-    expect(markdown).toContain("`billing.payments.transaction_ref`");
+    expect(markdown).toContain("billing.payments.transaction_ref");
     expect(markdown).toContain(
       "| critical | changed | constraint | `public.orders.orders_user_id_fkey` | `on_delete` | `CASCADE` | `RESTRICT` |",
     );

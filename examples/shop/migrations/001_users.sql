@@ -1,3 +1,4 @@
+-- migrate:up
 -- Users of the shop.
 CREATE TABLE public.users (
   id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

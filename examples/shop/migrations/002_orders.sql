@@ -1,3 +1,4 @@
+-- migrate:up
 -- Orders: deleting a user deletes their orders.
 CREATE TABLE public.orders (
   id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,3 +1,4 @@
+-- migrate:up
 -- Payments live in their own schema, read by the nightly financial audit job.
 CREATE SCHEMA billing;
 
