@@ -24,6 +24,7 @@ import {
   stringValue,
 } from "../args.ts";
 import { awsFailure, createS3Client } from "../aws.ts";
+import { commitDates } from "../commit-dates.ts";
 import { databaseTarget } from "../connect.ts";
 import { CliError } from "../errors.ts";
 import { AUDIT_HELP } from "../help.ts";
@@ -137,6 +138,7 @@ async function loadBaseline(
     const snapshot = await buildBaseline({
       migrationsDir: dir,
       ...(config.migrations.format ? { format: config.migrations.format } : {}),
+      commitDates: await commitDates(dir),
       ...(config.migrations.placeholders ? { placeholders: config.migrations.placeholders } : {}),
       ...(config.migrations.placeholderReplacement === undefined
         ? {}

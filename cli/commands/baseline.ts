@@ -4,6 +4,7 @@ import type { ScratchSpec } from "../../shared/baseline/scratch.ts";
 import { isMigrationFormatOption, MIGRATION_FORMATS } from "../../shared/baseline/sources/index.ts";
 import { serializeSnapshot } from "../../shared/snapshot/snapshot.ts";
 import { parseCommandArgs, requireValue, schemasValue, stringValue } from "../args.ts";
+import { commitDates } from "../commit-dates.ts";
 import { databaseTarget } from "../connect.ts";
 import { CliError } from "../errors.ts";
 import { BASELINE_COMMANDS_HELP, BASELINE_HELP } from "../help.ts";
@@ -101,6 +102,7 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
   const scratch = scratchSpec(stringValue(args, "pg-version"), stringValue(args, "scratch-url"));
   const schemas = schemasValue(args);
   const placeholders = placeholderValues(args.values.placeholder);
+  const dates = await commitDates(migrationsDir);
   const checkpoints = checkpointCount(stringValue(args, "checkpoints"));
   const snapshot = await buildBaseline({
     migrationsDir,
@@ -108,6 +110,7 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
     scratch,
     ...(schemas ? { schemas } : {}),
     ...(placeholders ? { placeholders } : {}),
+    commitDates: dates,
     ...(checkpoints === undefined ? {} : { checkpoints }),
     createdAt: new Date().toISOString(),
     log,

@@ -27,6 +27,12 @@ export interface BuildBaselineOptions {
    * stored beside it); absent or 1: the head only.
    */
   readonly checkpoints?: number;
+  /**
+   * When each migration file entered the repository (ISO 8601), by file path relative to the
+   * folder: recorded in the baseline so audits can age pending migrations whose versions are
+   * not timestamps (the caller reads them, e.g. from git).
+   */
+  readonly commitDates?: Readonly<Record<string, string>>;
 }
 
 /** Where the checkpoints are taken: indexes into the migrations, oldest first (head excluded). */
@@ -147,6 +153,7 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
           description,
           toolChecksum,
           timestamp,
+          ...(options.commitDates?.[file] ? { committedAt: options.commitDates[file] } : {}),
         }),
       ),
     },

@@ -93,9 +93,13 @@ export async function auditHistory(
       };
     }
     const entries = await readHistory(db, table, format);
+    const commitDates = Object.fromEntries(
+      source.migrations.flatMap((m) => (m.committedAt ? [[m.file, m.committedAt]] : [])),
+    );
     const findings = compareHistory(source.migrations, entries, {
       format,
       now: options.now,
+      commitDates,
       ...(options.history?.pendingAgeDays === undefined
         ? {}
         : { pendingAgeDays: options.history.pendingAgeDays }),

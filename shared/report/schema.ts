@@ -51,6 +51,7 @@ export const REPORT_SCHEMA = {
         description: { type: "string" },
         toolChecksum: { type: ["integer", "string", "null"] },
         timestamp: { type: ["string", "null"] },
+        committedAt: { type: ["string", "null"] },
       },
     },
     source: {

@@ -334,6 +334,8 @@ export interface MigrationRecord {
   readonly toolChecksum?: number | string | null;
   /** When the version is a timestamp: that instant, ISO 8601 UTC. */
   readonly timestamp?: string | null;
+  /** When the file entered the repository (its first commit, ISO 8601), when known. */
+  readonly committedAt?: string | null;
 }
 
 export type SnapshotSource =

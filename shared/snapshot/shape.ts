@@ -62,6 +62,11 @@ function migrationDetails(m: Record<string, unknown>, path: Path): Partial<Migra
       fail([...path, "timestamp"], "a string or null", m.timestamp);
     out.timestamp = m.timestamp;
   }
+  if (m.committedAt !== undefined) {
+    if (m.committedAt !== null && typeof m.committedAt !== "string")
+      fail([...path, "committedAt"], "a string or null", m.committedAt);
+    out.committedAt = m.committedAt;
+  }
   return out;
 }
 

@@ -1,7 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Flyway placeholders are written ${name}, literally
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { Report } from "../../shared/report/model.ts";
 import { parseSnapshot } from "../../shared/snapshot/snapshot.ts";
 import { adminUrl, createTestDatabase } from "../support/db.ts";
 import { runCli, tempDir } from "./support.ts";
@@ -183,5 +185,69 @@ describe("pgdrift baseline build --checkpoints", () => {
       "--checkpoints cannot be used with repeatable migrations (R__view.sql)",
     );
     expect(() => readFileSync(out)).toThrow();
+  });
+});
+
+describe("pgdrift baseline build in a git repository", () => {
+  it("records when each migration was first committed, and audits age pending ones by it", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "1_users.up.sql"), "CREATE TABLE users (id bigint PRIMARY KEY);\n");
+    writeFileSync(join(dir, "2_orders.up.sql"), "CREATE TABLE orders (id bigint PRIMARY KEY);\n");
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+        cwd: dir,
+        env: {
+          ...process.env,
+          GIT_COMMITTER_DATE: "2026-01-05T10:00:00Z",
+          GIT_AUTHOR_DATE: "2026-01-05T10:00:00Z",
+        },
+      });
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-q", "-m", "migrations");
+    const out = join(dir, "baseline.json");
+    const build = await runCli([
+      "baseline",
+      "build",
+      "--migrations",
+      dir,
+      "--scratch-url",
+      adminUrl(),
+      "--out",
+      out,
+    ]);
+    expect(build.code, build.stderr).toBe(0);
+    const snapshot = parseSnapshot(readFileSync(out, "utf8"), out);
+    const records = snapshot.source.kind === "migrations" ? snapshot.source.migrations : [];
+    expect(records.map((m) => [m.file, m.committedAt])).toEqual([
+      ["1_users.up.sql", "2026-01-05T10:00:00+00:00"],
+      ["2_orders.up.sql", "2026-01-05T10:00:00+00:00"],
+    ]);
+
+    // An environment one migration behind, as golang-migrate records it.
+    const env = await createTestDatabase(
+      "commit_age",
+      `CREATE TABLE users (id bigint PRIMARY KEY);
+       CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null);
+       INSERT INTO schema_migrations VALUES (1, false);`,
+    );
+    try {
+      const audit = await runCli([
+        "audit",
+        "--baseline",
+        out,
+        "--env",
+        `behind=${env.url}`,
+        "--format",
+        "json",
+      ]);
+      expect(audit.code, audit.stderr).toBe(1);
+      const report = JSON.parse(audit.stdout) as Report;
+      const pending = report.environments[0]?.findings.find((f) => f.kind === "migration");
+      expect(pending).toMatchObject({ object: "2", change: "missing", severity: "high" });
+      expect(pending?.evidence).toMatchObject({ ageFrom: "commit", overdue: true });
+    } finally {
+      await env.drop();
+    }
   });
 });
