@@ -58,6 +58,7 @@ export function auditorSettings(config: PgdriftConfig, origin: string): AuditorS
     ...(config.compareOwners === undefined ? {} : { compareOwners: config.compareOwners }),
     ...(config.ignore === undefined ? {} : { ignore: config.ignore }),
     ...(config.severity === undefined ? {} : { severity: config.severity }),
+    ...(config.history === undefined ? {} : { history: config.history }),
   };
   return {
     vpc: aws.vpc,

@@ -8,7 +8,11 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import type { IgnoreRuleConfig, SeverityOverrideConfig } from "../shared/config/schema.ts";
+import type {
+  HistoryConfig,
+  IgnoreRuleConfig,
+  SeverityOverrideConfig,
+} from "../shared/config/schema.ts";
 import { AuditAlarms, CRITICAL_FINDINGS_DIMENSIONS, CRITICAL_FINDINGS_METRIC } from "./alarms.ts";
 import { auditTargets, type DriftAuditorEnvironment } from "./environments.ts";
 import { DriftAuditorPropsError } from "./errors.ts";
@@ -33,6 +37,8 @@ export interface DriftAuditorDiffOptions {
   readonly compareOwners?: boolean;
   readonly ignore?: readonly IgnoreRuleConfig[];
   readonly severity?: readonly SeverityOverrideConfig[];
+  /** The config's `history`: `false`, or where the migration tool's history table is. */
+  readonly history?: HistoryConfig;
 }
 
 export interface DriftAuditorProps {

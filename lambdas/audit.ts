@@ -49,6 +49,7 @@ function runtime(options: AuditHandlerOptions): Runtime {
     archiveBucket: settings.archiveBucket,
     topicArn: settings.topicArn,
     diffOptions: settings.diffOptions,
+    ...(settings.history ? { history: settings.history } : {}),
     logger: options.logger ?? new Logger({ serviceName: settings.serviceName }),
     metrics:
       options.metrics ??

@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { EnvironmentVariableError } from "../shared/aws/errors.ts";
-import { IgnoreRuleSchema, SeverityOverrideSchema } from "../shared/config/schema.ts";
+import {
+  HistoryConfigSchema,
+  IgnoreRuleSchema,
+  SeverityOverrideSchema,
+} from "../shared/config/schema.ts";
 import type { DiffOptions } from "../shared/report/audit.ts";
+import { type AuditHistoryOptions, historyOptions } from "../shared/report/history.ts";
 
 /*
  * The Lambdas' environment variables, read once per container through these helpers. A
@@ -56,6 +61,11 @@ const DiffOptionsSchema = z.strictObject(
     severity: z
       .array(SeverityOverrideSchema, { error: "expected a list of severity overrides" })
       .optional(),
+    history: z
+      .union([z.literal(false), HistoryConfigSchema], {
+        error: 'expected false, or an object like { "table": "flyway_schema_history" }',
+      })
+      .optional(),
   },
   { error: 'expected a JSON object like { "compareOwners": false, "ignore": [], "severity": [] }' },
 );
@@ -73,7 +83,15 @@ export function parseDiffOptions(
   text: string | undefined,
   name = "PGDRIFT_DIFF_OPTIONS",
 ): DiffOptions {
-  if (text === undefined || text.trim() === "") return {};
+  return parseAuditOptions(text, name).diffOptions;
+}
+
+/** PGDRIFT_DIFF_OPTIONS: the diff options, and how the migration history is read (`history`). */
+export function parseAuditOptions(
+  text: string | undefined,
+  name = "PGDRIFT_DIFF_OPTIONS",
+): { diffOptions: DiffOptions; history?: AuditHistoryOptions } {
+  if (text === undefined || text.trim() === "") return { diffOptions: {} };
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -89,7 +107,7 @@ export function parseDiffOptions(
     const issue = parsed.error.issues[0];
     const problem =
       issue?.code === "unrecognized_keys"
-        ? `unknown key ${issue.keys.map((key) => JSON.stringify(key)).join(", ")} (expected compareOwners, ignore, severity)`
+        ? `unknown key ${issue.keys.map((key) => JSON.stringify(key)).join(", ")} (expected compareOwners, ignore, severity, history)`
         : (issue?.message ?? "invalid");
     throw new EnvironmentVariableError(
       name,
@@ -97,10 +115,14 @@ export function parseDiffOptions(
     );
   }
   const options = parsed.data;
+  const history = historyOptions(options.history);
   return {
-    ...(options.compareOwners !== undefined ? { compareOwners: options.compareOwners } : {}),
-    ...(options.ignore ? { ignore: options.ignore } : {}),
-    ...(options.severity ? { severity: options.severity } : {}),
+    diffOptions: {
+      ...(options.compareOwners !== undefined ? { compareOwners: options.compareOwners } : {}),
+      ...(options.ignore ? { ignore: options.ignore } : {}),
+      ...(options.severity ? { severity: options.severity } : {}),
+    },
+    ...(history ? { history } : {}),
   };
 }
 
@@ -131,6 +153,8 @@ export interface AuditLambdaSettings extends PowertoolsSettings {
   readonly archiveBucket: string;
   readonly topicArn: string;
   readonly diffOptions: DiffOptions;
+  /** How each environment's migration history is read (PGDRIFT_DIFF_OPTIONS' `history`). */
+  readonly history?: AuditHistoryOptions;
 }
 
 export interface SummarizeLambdaSettings extends PowertoolsSettings {
@@ -145,7 +169,7 @@ export function readAuditSettings(env: Env): AuditLambdaSettings {
     baselinePrefix: (env.BASELINE_PREFIX ?? "").trim(),
     archiveBucket: bucketVariable(env, "ARCHIVE_BUCKET", "the name of the report archive bucket"),
     topicArn: topicVariable(env, "TOPIC_ARN"),
-    diffOptions: parseDiffOptions(env.PGDRIFT_DIFF_OPTIONS),
+    ...parseAuditOptions(env.PGDRIFT_DIFF_OPTIONS),
     ...powertools(env),
   };
 }

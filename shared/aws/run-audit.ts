@@ -5,6 +5,7 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import { scrubSecrets } from "../introspect/connection-errors.ts";
 import { auditEnvironment, type DiffOptions } from "../report/audit.ts";
 import { buildReport, failedEnvironment, reportBaseline } from "../report/build.ts";
+import type { AuditHistoryOptions } from "../report/history.ts";
 import type { EnvironmentError, EnvironmentReport, ReportBaseline } from "../report/model.ts";
 import type { Snapshot } from "../snapshot/model.ts";
 import {
@@ -59,6 +60,8 @@ export interface AuditDependencies {
   readonly archiveBucket: string;
   readonly topicArn: string;
   readonly diffOptions: DiffOptions;
+  /** How each environment's migration history is read (default: found and compared). */
+  readonly history?: AuditHistoryOptions;
   readonly logger: LogLike;
   readonly metrics: Metrics;
   readonly now?: () => Date;
@@ -149,6 +152,7 @@ async function auditOne(event: AuditEvent, deps: AuditDependencies, now: Date) {
     baseline: prepared.snapshot,
     ...(event.target.schemas ? { schemas: event.target.schemas } : {}),
     diffOptions: deps.diffOptions,
+    ...(deps.history ? { history: deps.history } : {}),
     now,
     target: { host: login.host, port: login.port, database: login.database, user: login.user },
     secrets: secretsOf(login),

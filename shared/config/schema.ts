@@ -292,6 +292,7 @@ export type IgnoreRuleConfig = z.infer<typeof IgnoreRuleSchema>;
 export type SeverityOverrideConfig = z.infer<typeof SeverityOverrideSchema>;
 export type AwsConfig = z.infer<typeof AwsConfigSchema>;
 export type AwsEnvironmentConfig = z.infer<typeof AwsEnvironmentConfigSchema>;
+export type HistoryConfig = false | z.infer<typeof HistoryConfigSchema>;
 
 /** Keys each strict object accepts, for "did you mean" hints on unknown keys. */
 export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {

@@ -50,6 +50,7 @@ describe("auditorSettings", () => {
       compareOwners: true,
       ignore: [{ kind: "index", reason: "noise" }],
       severity: [{ kind: "index", severity: "low" }],
+      history: { table: "ops.flyway_schema_history" },
       environments: [{ name: "prod", aws: { host: "prod.db", database: "app", secretArn } }],
       aws: {
         vpc,
@@ -66,6 +67,7 @@ describe("auditorSettings", () => {
         compareOwners: true,
         ignore: [{ kind: "index", reason: "noise" }],
         severity: [{ kind: "index", severity: "low" }],
+        history: { table: "ops.flyway_schema_history" },
       },
       schedule: { cron: { minute: "0", hour: "4" }, timezone: "Europe/Berlin" },
       mapConcurrency: 8,

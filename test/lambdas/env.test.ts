@@ -56,6 +56,17 @@ describe("readAuditSettings", () => {
     });
   });
 
+  it("reads how the migration history is read from PGDRIFT_DIFF_OPTIONS' history", () => {
+    const settings = (history: unknown) =>
+      readAuditSettings({ ...ENV, PGDRIFT_DIFF_OPTIONS: JSON.stringify({ history }) });
+    expect(settings({ table: "ops.flyway_schema_history", pendingAgeDays: 3 })).toMatchObject({
+      diffOptions: {},
+      history: { table: { schema: "ops", table: "flyway_schema_history" }, pendingAgeDays: 3 },
+    });
+    expect(settings(false)).toMatchObject({ history: { enabled: false } });
+    expect(() => settings(true)).toThrow(/PGDRIFT_DIFF_OPTIONS: history/);
+  });
+
   it("accepts an empty or unset prefix and no diff options", () => {
     const { BASELINE_PREFIX: _, ...withoutPrefix } = ENV;
     expect(readAuditSettings(withoutPrefix)).toMatchObject({ baselinePrefix: "", diffOptions: {} });
