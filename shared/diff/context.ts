@@ -31,7 +31,7 @@ interface ParentRef {
 }
 
 /** Kinds whose objects live directly in a schema (identity `schema.name…`). */
-const SCHEMA_SCOPED = new Set<SnapshotKind>([
+const SCHEMA_SCOPED_KINDS = [
   "table",
   "view",
   "materialized_view",
@@ -40,16 +40,18 @@ const SCHEMA_SCOPED = new Set<SnapshotKind>([
   "procedure",
   "type",
   "domain",
-]);
+] as const satisfies readonly SnapshotKind[];
+const SCHEMA_SCOPED = new Set<SnapshotKind>(SCHEMA_SCOPED_KINDS);
 
 /** Kinds whose objects belong to a relation, named by their `table` field. */
-const RELATION_CHILDREN = new Set<SnapshotKind>([
+const RELATION_CHILD_KINDS = [
   "column",
   "constraint",
   "index",
   "trigger",
   "policy",
-]);
+] as const satisfies readonly SnapshotKind[];
+const RELATION_CHILDREN = new Set<SnapshotKind>(RELATION_CHILD_KINDS);
 
 /** The kinds a relation named by a child's `table` field can be. */
 const RELATION_KINDS = ["table", "view", "materialized_view"] as const;
@@ -100,21 +102,7 @@ const FOLDABLE: Partial<Record<SnapshotKind, readonly SnapshotKind[]>> = {
 };
 
 /** Kinds whose objects have a parent in the snapshot; parents before their children. */
-const CHILD_KINDS = [
-  "table",
-  "view",
-  "materialized_view",
-  "sequence",
-  "function",
-  "procedure",
-  "type",
-  "domain",
-  "column",
-  "constraint",
-  "index",
-  "trigger",
-  "policy",
-] as const;
+const CHILD_KINDS = [...SCHEMA_SCOPED_KINDS, ...RELATION_CHILD_KINDS];
 
 function key(kind: SnapshotKind, identity: string): string {
   return `${kind}\u0000${identity}`;
