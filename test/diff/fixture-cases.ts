@@ -6,6 +6,8 @@ import { diffSnapshots } from "../../shared/diff/diff.ts";
 import type { Finding } from "../../shared/diff/finding.ts";
 import { introspect } from "../../shared/introspect/introspect.ts";
 import type { Queryable } from "../../shared/introspect/queryable.ts";
+import type { SnapshotObjects } from "../../shared/snapshot/model.ts";
+import { unsortedKeyPaths } from "../support/unsorted-keys.ts";
 
 /**
  * One folder per diff case under test/fixtures/diff/<case>/: `before.sql` builds the baseline
@@ -55,11 +57,15 @@ export interface CaseDatabase {
   drop(): Promise<void>;
 }
 
-/** Runs one case: builds both sides, introspects and diffs them; returns what was expected and found. */
+/**
+ * Runs one case: builds both sides, introspects and diffs them; returns what was expected and
+ * found, and where either side's objects were not built with their keys in sorted order
+ * (introspect() declares them canonical as built: this is the check that they are).
+ */
 export async function runFixtureCase(
   name: string,
   createDatabase: (prefix: string, sql: string) => Promise<CaseDatabase>,
-): Promise<{ expected: FindingSummary[]; found: FindingSummary[] }> {
+): Promise<{ expected: FindingSummary[]; found: FindingSummary[]; unsorted: string[] }> {
   const { before, after, expected, options } = await readCase(name);
   const baselineDb = await createDatabase("diff_before", before);
   try {
@@ -71,7 +77,15 @@ export async function runFixtureCase(
       const { findings } = diffSnapshots(baseline.objects, actual.objects, {
         compareOwners: options.compareOwners ?? false,
       });
-      return { expected, found: findings.map(summarize) };
+      const unsorted = (side: string, objects: SnapshotObjects) =>
+        Object.entries(objects).flatMap(([kind, record]) =>
+          unsortedKeyPaths(record, `${side}:${kind}`),
+        );
+      return {
+        expected,
+        found: findings.map(summarize),
+        unsorted: [...unsorted("before", baseline.objects), ...unsorted("after", actual.objects)],
+      };
     } finally {
       await actualDb.drop();
     }

@@ -8,7 +8,8 @@ describe("diff fixtures", () => {
   });
 
   it.each(FIXTURE_CASES)("%s", async (name) => {
-    const { expected, found } = await runFixtureCase(name, createTestDatabase);
+    const { expected, found, unsorted } = await runFixtureCase(name, createTestDatabase);
     expect(found).toEqual(expected);
+    expect(unsorted, "objects built with their keys out of order").toEqual([]);
   });
 });

@@ -93,7 +93,12 @@ describe("introspect builds every kind in identity order", () => {
         async () => {
           const lookups = await readLookups(db.client);
           const tables = await readTables(db.client, null);
-          return readColumns(db.client, null, tables, lookups, { tablesPerQuery: perQuery });
+          const version = await db.client.query<{ n: string }>(
+            "SELECT current_setting('server_version_num') AS n",
+          );
+          return readColumns(db.client, null, tables, lookups, Number(version.rows[0]?.n), {
+            tablesPerQuery: perQuery,
+          });
         },
       );
     const whole = await read();

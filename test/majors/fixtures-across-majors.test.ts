@@ -63,7 +63,8 @@ describe.each(MAJORS)("diff fixtures on PostgreSQL %i", (major) => {
   }
 
   it.each(FIXTURE_CASES)("%s", async (name) => {
-    const { expected, found } = await runFixtureCase(name, createDatabase);
+    const { expected, found, unsorted } = await runFixtureCase(name, createDatabase);
     expect(found).toEqual(expected);
+    expect(unsorted, "objects built with their keys out of order").toEqual([]);
   });
 });
