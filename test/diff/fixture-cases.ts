@@ -35,7 +35,7 @@ function summarize(finding: Finding): FindingSummary {
   return { kind, object, change, ...(attribute === undefined ? {} : { attribute }), severity };
 }
 
-async function readCase(name: string) {
+export async function readCase(name: string) {
   const dir = join(ROOT, name);
   const optionsFile = join(dir, "options.json");
   const [before, after, expected, options] = await Promise.all([

@@ -9,6 +9,10 @@ const mood = (labels: string[]) =>
 const address = (attributes: string[]) =>
   snapshot().schema("public").userType("public.address", { type: "composite", attributes });
 
+/** What follows ADD VALUE statements: the label cannot be used before they commit. */
+const ADD_VALUE_NOTE =
+  " -- commit before anything uses the new label: a label added in a transaction cannot be used in that transaction";
+
 describe("type rule: enums", () => {
   it("reports a missing label as one critical labels finding with ADD VALUE placed after its neighbour", () => {
     const baseline = mood(["sad", "ok", "happy"]).build();
@@ -27,7 +31,7 @@ describe("type rule: enums", () => {
       actual: ["sad", "happy"],
       message:
         "type public.mood: label 'ok' is missing (labels are 'sad', 'happy', expected 'sad', 'ok', 'happy')",
-      remediation: "ALTER TYPE public.mood ADD VALUE 'ok' AFTER 'sad';",
+      remediation: `ALTER TYPE public.mood ADD VALUE 'ok' AFTER 'sad';${ADD_VALUE_NOTE}`,
     });
   });
 
@@ -37,7 +41,9 @@ describe("type rule: enums", () => {
 
     const [finding] = diffSnapshots(baseline, actual).findings;
 
-    expect(finding?.remediation).toBe("ALTER TYPE public.mood ADD VALUE 'new' BEFORE 'sad';");
+    expect(finding?.remediation).toBe(
+      `ALTER TYPE public.mood ADD VALUE 'new' BEFORE 'sad';${ADD_VALUE_NOTE}`,
+    );
   });
 
   it("chains several missing labels in baseline order", () => {
@@ -47,7 +53,7 @@ describe("type rule: enums", () => {
     const [finding] = diffSnapshots(baseline, actual).findings;
 
     expect(finding?.remediation).toBe(
-      "ALTER TYPE public.mood ADD VALUE 'a' BEFORE 'b'; ALTER TYPE public.mood ADD VALUE 'c' AFTER 'b'; ALTER TYPE public.mood ADD VALUE 'd' AFTER 'c';",
+      `ALTER TYPE public.mood ADD VALUE 'a' BEFORE 'b'; ALTER TYPE public.mood ADD VALUE 'c' AFTER 'b'; ALTER TYPE public.mood ADD VALUE 'd' AFTER 'c';${ADD_VALUE_NOTE}`,
     );
   });
 

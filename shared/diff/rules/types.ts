@@ -93,6 +93,10 @@ function labelsMessage(identity: string, expected: string[], actual: string[]): 
   return `type ${identity}: ${parts.join("; ")} (labels are ${quoted(actual) || "none"}, expected ${quoted(expected) || "none"})`;
 }
 
+/** After ADD VALUE statements: a comment, so the remediation still runs as pasted. */
+const ADD_VALUE_NOTE =
+  "-- commit before anything uses the new label: a label added in a transaction cannot be used in that transaction";
+
 /** ADD VALUE for missing labels (placed next to their baseline neighbours), RENAME VALUE for a renamed one. */
 function labelsRemediation(identity: string, expected: string[], actual: string[]): string {
   const missing = expected.filter((l) => !actual.includes(l));
@@ -118,7 +122,11 @@ function labelsRemediation(identity: string, expected: string[], actual: string[
           : "";
     return [`ALTER TYPE ${identity} ADD VALUE ${quoteLiteral(label)}${where};`];
   });
-  return statementsOr(statements, "Re-create the type as the migration does.");
+  // Runs in a transaction block since PostgreSQL 12, but the label is unusable until commit:
+  // a script that adds a label and then uses it (a default, an UPDATE) fails in one transaction.
+  return statements.length > 0
+    ? `${statements.join(" ")} ${ADD_VALUE_NOTE}`
+    : "Re-create the type as the migration does.";
 }
 
 interface Attribute {
