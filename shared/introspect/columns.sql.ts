@@ -154,7 +154,7 @@ export async function readColumns(
   };
   const roots = new Set<string>();
   for (const oid of tables.partitions) roots.add(rootOf(identityOf.get(oid) ?? ""));
-  const rootPositions = new Map<string, Map<string, number>>();
+  const rootColumns = new Map<string, Map<string, ColumnObject>>();
   const partitionColumns: Array<{ key: string; table: string; name: string; attnum: number }> = [];
   const collationOf = (row: ColumnRow) =>
     row.collation_oid === null ? null : (lookups.collations.get(row.collation_oid)?.name ?? null);
@@ -188,13 +188,13 @@ export async function readColumns(
       // By attnum: a column's position is its rank among the live columns, so dropped
       // columns leave no gap.
       if (list.length > 1) list.sort((a, b) => a.attnum - b.attnum);
-      if (roots.has(table)) {
-        rootPositions.set(table, new Map(list.map((row, i) => [row.quoted_name, i + 1])));
-      }
       const partition = tables.partitions.has(relid);
       const mapped = list.map(
         (row, i) => [row, mapColumn(row, table, i + 1, collationOf(row))] as const,
       );
+      if (roots.has(table)) {
+        rootColumns.set(table, new Map(mapped.map(([row, column]) => [row.quoted_name, column])));
+      }
       if (mapped.length > 1) {
         mapped.sort(([a], [b]) =>
           a.quoted_name < b.quoted_name ? -1 : a.quoted_name > b.quoted_name ? 1 : 0,
@@ -209,9 +209,14 @@ export async function readColumns(
       }
     }
   }
+  // A partition's identity is its root's too: PostgreSQL 17+ marks the partitions' columns
+  // (and refuses an identity of their own), earlier majors leave them unmarked, and the same
+  // migrations must read the same on both.
   for (const { key, table, name, attnum } of partitionColumns) {
-    const position = rootPositions.get(rootOf(table))?.get(name) ?? attnum;
-    (columns[key] as { position: number }).position = position;
+    const root = rootColumns.get(rootOf(table))?.get(name);
+    const column = columns[key] as { position: number; identity: ColumnObject["identity"] };
+    column.position = root?.position ?? attnum;
+    if (root !== undefined) column.identity = root.identity;
   }
   return { columns, names };
 }
