@@ -36,6 +36,8 @@ describe("--format auto", () => {
       [{ "R__views.sql": "SELECT 1;" }, "flyway"],
       [{ "1_init.up.sql": "SELECT 1;" }, "golang-migrate"],
       [{ "1_init.sql": "-- migrate:up\nSELECT 1;\n" }, "dbmate"],
+      // Saved by an editor that writes a byte order mark, with Windows line endings.
+      [{ "1_init.sql": "\uFEFF-- migrate:up\r\nSELECT 1;\r\n-- migrate:down\r\n" }, "dbmate"],
       [{ "20240101000000_init/migration.sql": "SELECT 1;" }, "prisma"],
       [{ "migration_lock.toml": "" }, "prisma"],
       [{ "1700000000000_init.sql": "-- Up Migration\nSELECT 1;\n" }, "node-pg-migrate"],

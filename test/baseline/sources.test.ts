@@ -125,9 +125,31 @@ describe("readMigrations", () => {
   });
 
   it("reads a folder as the format it is given, even when auto would read it otherwise", async () => {
-    const set = await readMigrations(join(FIXTURES, "node-pg-migrate-basic"), "sql");
+    const dir = await tempFolder({ "V1__init.sql": "CREATE TABLE t (id int);" });
+    expect((await readMigrations(dir)).format).toBe("flyway");
+    const set = await readMigrations(dir, "sql");
     expect(set.format).toBe("sql");
-    expect(set.migrations[0]?.sql).toContain("-- Down Migration");
+    expect(set.migrations.map((m) => m.version)).toEqual(["V1__init"]);
+  });
+
+  it("refuses as plain SQL a file with another tool's up/down sections: its down section would run", async () => {
+    const folder = join(FIXTURES, "node-pg-migrate-basic");
+    const error = await sourceError(readMigrations(folder, "sql"));
+    expect(error.message).toMatch(
+      /^\S+node-pg-migrate-basic\/\d+_[\w-]+\.sql line \d+: an up\/down section marker of node-pg-migrate \(-- Up Migration \/ -- Down Migration\): use --format node-pg-migrate; as plain SQL its down section would be applied too$/,
+    );
+    for (const [text, tool] of [
+      ["-- migrate:up\nCREATE TABLE t ();\n-- migrate:down\nDROP TABLE t;\n", "dbmate"],
+      ["-- +goose Up\nCREATE TABLE t ();\n", "goose"],
+      ["-- +migrate Up\nCREATE TABLE t ();\n", "sql-migrate"],
+    ] as const) {
+      const dir = await tempFolder({
+        "001_ok.sql": "SELECT 1;",
+        "002_t.sql": `SELECT 2;\n${text}`,
+      });
+      const refused = await sourceError(readMigrations(dir, "sql"));
+      expect(refused.message).toContain(`002_t.sql line 2: an up/down section marker of ${tool}`);
+    }
   });
 
   it("refuses an unknown format", async () => {

@@ -26,8 +26,10 @@ const LOOKED_FOR =
 const DBMATE_UP = /^--\s*migrate:up(\s|$)/m;
 const NODE_PG_MIGRATE_UP = /^\s*--[\s-]*up\s+migration/im;
 
+/** The file's text, without the byte-order mark editors on Windows put first. */
 async function text(entry: FolderEntry): Promise<string> {
-  return readFile(entry.path, "utf8").catch(() => "");
+  const content = await readFile(entry.path, "utf8").catch(() => "");
+  return content.startsWith("\uFEFF") ? content.slice(1) : content;
 }
 
 /** The format of `dir`; throws `MigrationSourceError` when it is ambiguous or unrecognisable. */
