@@ -2,8 +2,14 @@ import type { ColumnObject } from "../snapshot/model.ts";
 import { type CatalogLookups, type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import { normalizePrivileges, privilegesArray, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import {
+  normalizePrivileges,
+  privilegesArray,
+  quoteIdent,
+  SCHEMA_IN_SCOPE,
+} from "./sql-fragments.ts";
 import type { TablesRead } from "./tables.sql.ts";
+import { lateKeywordsQuoted } from "./view-definition.ts";
 
 /**
  * Columns of the tables in scope (the table reader decides which tables are), read for
@@ -15,7 +21,7 @@ import type { TablesRead } from "./tables.sql.ts";
  */
 function columnsSql(serverVersionNum: number, sliced: boolean): string {
   const notNullRows = serverVersionNum >= 180000;
-  const notValidConstraint = notNullRows ? "pg_catalog.quote_ident(nn.conname)" : "NULL::text";
+  const notValidConstraint = notNullRows ? quoteIdent("nn.conname") : "NULL::text";
   const notValidJoin = notNullRows
     ? `LEFT JOIN pg_catalog.pg_constraint nn
   ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND NOT nn.convalidated
@@ -33,7 +39,7 @@ JOIN pg_catalog.pg_attribute a ON a.attrelid = wanted.oid`
 SELECT a.attrelid::int8::text AS relid,
        a.attnum,
        a.attname AS name,
-       pg_catalog.quote_ident(a.attname) AS quoted_name,
+       ${quoteIdent("a.attname")} AS quoted_name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        NOT a.attnotnull AS nullable,
        -- PostgreSQL 18+: a NOT NULL added NOT VALID sets attnotnull but leaves its constraint
@@ -173,6 +179,9 @@ export async function readColumns(
     const byTable = new Map<string, ColumnRow[]>();
     for (const row of rows) {
       if (!identityOf.has(row.relid)) continue;
+      if (row.expression !== null) {
+        row.expression = lateKeywordsQuoted(row.expression, serverVersionNum);
+      }
       names.set(columnKey(row.relid, row.attnum), {
         name: row.quoted_name,
         collation: row.attcollation,

@@ -9,8 +9,9 @@ import { type ResolvedIndex, storageDefinition } from "./indexes.sql.ts";
 import { type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import { qualifiedName, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import { qualifiedName, quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
 import type { TablesRead } from "./tables.sql.ts";
+import { lateKeywordsQuoted } from "./view-definition.ts";
 
 /**
  * Table constraints, from pg_constraint's structured columns: key columns, referenced table
@@ -30,7 +31,7 @@ function constraintsSql(serverVersionNum: number): string {
   return /* SQL */ `
 SELECT con.conrelid::int8::text AS relid,
        con.conname AS name,
-       pg_catalog.quote_ident(con.conname) AS quoted_name,
+       ${quoteIdent("con.conname")} AS quoted_name,
        con.contype,                         -- 'p' primary key, 'u' unique, 'f' foreign key, 'c' check, 'x' exclusion
        con.conkey AS attnums,
        con.confrelid::int8::text AS ref_relid,
@@ -61,7 +62,7 @@ WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
 
 /** Column names of relations outside the scope (tables a foreign key references). */
 const OTHER_COLUMNS_SQL = /* SQL */ `
-SELECT a.attrelid::int8::text AS relid, a.attnum, pg_catalog.quote_ident(a.attname) AS name,
+SELECT a.attrelid::int8::text AS relid, a.attnum, ${quoteIdent("a.attname")} AS name,
        a.attcollation::int8::text AS collation
 FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped`;
@@ -233,6 +234,7 @@ export async function readConstraints(
     if (table === undefined) continue;
     if ((row.contype === "c" || row.contype === "x") && row.body === null)
       throw vanished(row, table);
+    if (row.body !== null) row.body = lateKeywordsQuoted(row.body, serverVersionNum);
     const backs = row.contype === "p" || row.contype === "u" || row.contype === "x";
     if (backs) backingIndexes.add(row.index_oid);
     const index = row.contype === "x" ? undefined : backs ? indexes.get(row.index_oid) : undefined;

@@ -6,6 +6,7 @@ import {
   notExtensionMember,
   privilegesArray,
   qualifiedName,
+  quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
 
@@ -23,14 +24,14 @@ SELECT ${qualifiedName("n.nspname", "t.typname")} AS identity,
        CASE WHEN t.typdefaultbin IS NOT NULL THEN pg_catalog.pg_get_expr(t.typdefaultbin, 0) END AS "default",
        NOT t.typnotnull AS nullable,
        CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation THEN
-         (SELECT CASE WHEN con.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
+         (SELECT CASE WHEN con.nspname = 'pg_catalog' THEN ${quoteIdent("co.collname")}
                  ELSE ${qualifiedName("con.nspname", "co.collname")} END
           FROM pg_catalog.pg_collation co
           JOIN pg_catalog.pg_namespace con ON con.oid = co.collnamespace
           WHERE co.oid = t.typcollation) END AS collation,
        ARRAY(SELECT c.conname::text FROM pg_catalog.pg_constraint c
              WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.oid) AS constraint_names,
-       ARRAY(SELECT pg_catalog.quote_ident(c.conname) || ': ' || pg_catalog.pg_get_constraintdef(c.oid)
+       ARRAY(SELECT ${quoteIdent("c.conname")} || ': ' || pg_catalog.pg_get_constraintdef(c.oid)
                || CASE WHEN c.convalidated THEN '' ELSE ' NOT VALID' END
              FROM pg_catalog.pg_constraint c
              WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.oid) AS constraint_defs,

@@ -1,11 +1,11 @@
 import type { ExtensionObject } from "../snapshot/model.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import { SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
 
 /** Extensions installed in a schema in scope (plpgsql lives in pg_catalog: out of scope). */
 const EXTENSIONS_SQL = /* SQL */ `
-SELECT pg_catalog.quote_ident(e.extname) AS identity,
+SELECT ${quoteIdent("e.extname")} AS identity,
        e.extname AS name,
        e.extversion AS version,
        n.nspname AS schema

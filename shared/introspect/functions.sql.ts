@@ -5,6 +5,7 @@ import {
   normalizePrivileges,
   notExtensionMember,
   privilegesArray,
+  quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
 
@@ -28,7 +29,7 @@ function functionsSql(serverVersionNum: number): string {
       ? "CASE WHEN p.prosqlbody IS NOT NULL THEN pg_catalog.pg_get_function_sqlbody(p.oid) END"
       : "NULL::text";
   return /* SQL */ `
-SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname) AS qualified,
+SELECT ${quoteIdent("n.nspname")} || '.' || ${quoteIdent("p.proname")} AS qualified,
        n.nspname AS schema,
        p.proname AS name,
        p.prokind,                          -- 'f' function, 'w' window function, 'p' procedure

@@ -3,8 +3,9 @@ import { relationVanished } from "./errors.ts";
 import { type CatalogLookups, type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import { SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
 import { byIdentity, type TablesRead } from "./tables.sql.ts";
+import { lateKeywordsQuoted } from "./view-definition.ts";
 
 /**
  * Indexes of the tables in scope, from pg_index's structured columns: key column numbers,
@@ -18,7 +19,7 @@ function indexesSql(serverVersionNum: number): string {
   return /* SQL */ `
 SELECT i.indexrelid::int8::text AS index_oid,
        i.indrelid::int8::text AS relid,
-       pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname) AS identity,
+       ${quoteIdent("n.nspname")} || '.' || ${quoteIdent("ic.relname")} AS identity,
        ic.relname AS name,
        ic.relam::int8::text AS am_oid,
        i.indisunique AS is_unique,
@@ -171,7 +172,20 @@ export function fetchIndexRows(
   schemas: readonly string[] | null,
   serverVersionNum: number,
 ): Promise<IndexRow[]> {
-  return catalogQuery<IndexRow>(db, "indexes", indexesSql(serverVersionNum), [schemas]);
+  const read = catalogQuery<IndexRow>(db, "indexes", indexesSql(serverVersionNum), [schemas]);
+  if (serverVersionNum >= 170000) return read;
+  return read.then((rows) => {
+    for (const row of rows) {
+      if (row.expressions !== null) {
+        row.expressions = row.expressions.map((e) =>
+          e === null ? e : lateKeywordsQuoted(e, serverVersionNum),
+        );
+      }
+      if (row.predicate !== null)
+        row.predicate = lateKeywordsQuoted(row.predicate, serverVersionNum);
+    }
+    return rows;
+  });
 }
 
 /**

@@ -168,7 +168,7 @@ async function readCatalog(
       const routinesRead = reads.start(readFunctions(db, schemas, versionNum));
       const typeRead = reads.start(readTypes(db, schemas, versionNum));
       const domainRead = reads.start(readDomains(db, schemas, versionNum));
-      const policyRead = reads.start(readPolicies(db, schemas, tables.identities));
+      const policyRead = reads.start(readPolicies(db, schemas, tables.identities, versionNum));
       const views = await viewsRead;
       // Indexes are on tables and materialized views; triggers on tables and views.
       const relations = joined(tables.identities, views.identities);

@@ -1,5 +1,6 @@
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
+import { quoteIdent } from "./sql-fragments.ts";
 
 /**
  * Small catalogs that many rows point into (operator classes, collations, access methods),
@@ -7,14 +8,14 @@ import { catalogQuery } from "./session.ts";
  */
 const LOOKUPS_SQL = /* SQL */ `
 SELECT 'opclass' AS kind, oc.oid::int8::text AS oid,
-       CASE WHEN ocn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(oc.opcname)
-            ELSE pg_catalog.quote_ident(ocn.nspname) || '.' || pg_catalog.quote_ident(oc.opcname) END AS name,
+       CASE WHEN ocn.nspname = 'pg_catalog' THEN ${quoteIdent("oc.opcname")}
+            ELSE ${quoteIdent("ocn.nspname")} || '.' || ${quoteIdent("oc.opcname")} END AS name,
        oc.opcdefault AS flag
 FROM pg_catalog.pg_opclass oc JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
 UNION ALL
 SELECT 'collation', co.oid::int8::text,
-       CASE WHEN con.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
-            ELSE pg_catalog.quote_ident(con.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
+       CASE WHEN con.nspname = 'pg_catalog' THEN ${quoteIdent("co.collname")}
+            ELSE ${quoteIdent("con.nspname")} || '.' || ${quoteIdent("co.collname")} END,
        false
 FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace con ON con.oid = co.collnamespace
 UNION ALL

@@ -2,17 +2,18 @@ import type { PolicyObject } from "../snapshot/model.ts";
 import { relationVanished } from "./errors.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import { SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import { lateKeywordsQuoted } from "./view-definition.ts";
 
 /** Row-level security policies on tables in scope; only USING and WITH CHECK are deparsed. */
 const POLICIES_SQL = /* SQL */ `
 SELECT pol.polrelid::int8::text AS relid,
        pol.polname AS name,
-       pg_catalog.quote_ident(pol.polname) AS quoted_name,
+       ${quoteIdent("pol.polname")} AS quoted_name,
        pol.polcmd AS command,              -- '*' all, 'r' select, 'a' insert, 'w' update, 'd' delete
        pol.polpermissive AS permissive,
        ARRAY(SELECT CASE WHEN r.role = 0 THEN 'PUBLIC'
-                         ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.role)) END
+                         ELSE ${quoteIdent("pg_catalog.pg_get_userbyid(r.role)")} END
              FROM pg_catalog.unnest(pol.polroles) AS r(role)) AS roles,
        pol.polqual IS NOT NULL AS has_using,
        pol.polwithcheck IS NOT NULL AS has_with_check,
@@ -58,6 +59,7 @@ export async function readPolicies(
   schemas: readonly string[] | null,
   /** Table OID → identity. */
   tables: ReadonlyMap<string, string>,
+  serverVersionNum: number,
 ): Promise<Record<string, PolicyObject>> {
   const rows = await catalogQuery<PolicyRow>(db, "policies", POLICIES_SQL, [schemas]);
   const policies: Record<string, PolicyObject> = {};
@@ -76,8 +78,9 @@ export async function readPolicies(
       permissive: row.permissive,
       roles: sorted(row.roles ?? []),
       table,
-      using: row.using,
-      with_check: row.with_check,
+      using: row.using === null ? null : lateKeywordsQuoted(row.using, serverVersionNum),
+      with_check:
+        row.with_check === null ? null : lateKeywordsQuoted(row.with_check, serverVersionNum),
     };
   }
   return policies;

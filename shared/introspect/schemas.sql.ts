@@ -5,11 +5,12 @@ import {
   normalizePrivileges,
   notExtensionMember,
   privilegesArray,
+  quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
 
 const SCHEMAS_SQL = /* SQL */ `
-SELECT pg_catalog.quote_ident(n.nspname) AS identity,
+SELECT ${quoteIdent("n.nspname")} AS identity,
        n.nspname AS name,
        pg_catalog.pg_get_userbyid(n.nspowner) AS owner,
        d.description AS comment,

@@ -1,5 +1,6 @@
 import { IntrospectionError, serverErrorFields } from "./errors.ts";
 import type { Queryable, QueryResultLike } from "./queryable.ts";
+import { quoteIdent } from "./sql-fragments.ts";
 
 export interface SessionSettings {
   readonly lockTimeoutMs: number;
@@ -56,7 +57,7 @@ export async function withCatalogSession<T>(
 
 /** Relations other sessions hold in ACCESS EXCLUSIVE mode in this database (a running migration). */
 const LOCK_HOLDERS_SQL = /* SQL */ `
-SELECT DISTINCT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS relation,
+SELECT DISTINCT ${quoteIdent("n.nspname")} || '.' || ${quoteIdent("c.relname")} AS relation,
        l.pid
 FROM pg_catalog.pg_locks l
 JOIN pg_catalog.pg_class c ON c.oid = l.relation

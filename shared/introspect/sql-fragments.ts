@@ -13,9 +13,41 @@ export function notExtensionMember(catalog: string, oidExpr: string): string {
     WHERE dep.classid = '${catalog}'::regclass AND dep.objid = ${oidExpr} AND dep.deptype = 'e')`;
 }
 
-/** `schema.name`, each part quoted as quote_ident would. */
+/**
+ * Words that became keywords in PostgreSQL 16 or 17 (SQL/JSON, MERGE, SYSTEM_USER), so that
+ * `quote_ident` quotes them on those majors and later but not on earlier ones. No word has
+ * gone the other way between 14 and 18 (compared with `pg_get_keywords()` on each).
+ */
+export const LATE_KEYWORDS: readonly string[] = [
+  "json",
+  "json_array",
+  "json_arrayagg",
+  "json_exists",
+  "json_object",
+  "json_objectagg",
+  "json_query",
+  "json_scalar",
+  "json_serialize",
+  "json_table",
+  "json_value",
+  "merge_action",
+  "system_user",
+];
+
+const LATE_KEYWORD_LIST = LATE_KEYWORDS.map((word) => `'${word}'`).join(", ");
+
+/**
+ * `quote_ident(expr)` as PostgreSQL 18 spells it, on every major: a name that is one of the
+ * LATE_KEYWORDS is quoted even where the server does not count it a keyword, so a table named
+ * `json_table` has one identity whatever the major (docs/cross-major.md).
+ */
+export function quoteIdent(expr: string): string {
+  return `(CASE WHEN ${expr} IN (${LATE_KEYWORD_LIST}) THEN '"' || ${expr} || '"' ELSE pg_catalog.quote_ident(${expr}) END)`;
+}
+
+/** `schema.name`, each part quoted as quote_ident would (see quoteIdent). */
 export function qualifiedName(schemaExpr: string, nameExpr: string): string {
-  return `pg_catalog.quote_ident(${schemaExpr}) || '.' || pg_catalog.quote_ident(${nameExpr})`;
+  return `${quoteIdent(schemaExpr)} || '.' || ${quoteIdent(nameExpr)}`;
 }
 
 /**
@@ -36,7 +68,7 @@ export function privilegesArray(
       : `COALESCE(${aclExpr}, pg_catalog.acldefault('${aclType}', ${ownerExpr}))`;
   return /* SQL */ `ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
       WHEN a.grantee = ${ownerExpr} THEN 'OWNER'
-      ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END
+      ELSE ${quoteIdent("pg_catalog.pg_get_userbyid(a.grantee)")} END
       || ':' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END
     FROM pg_catalog.aclexplode(${source}) a)`;
 }

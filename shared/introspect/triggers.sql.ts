@@ -2,7 +2,8 @@ import type { TriggerEnabled, TriggerObject } from "../snapshot/model.ts";
 import { relationVanished } from "./errors.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
-import { SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
+import { lateKeywordsQuoted } from "./view-definition.ts";
 
 /**
  * User triggers on tables, views and materialized views in scope. Internal triggers (those
@@ -15,7 +16,7 @@ function triggersSql(serverVersionNum: number): string {
   return /* SQL */ `
 SELECT t.tgrelid::int8::text AS relid,
        t.tgname AS name,
-       pg_catalog.quote_ident(t.tgname) AS quoted_name,
+       ${quoteIdent("t.tgname")} AS quoted_name,
        pg_catalog.pg_get_triggerdef(t.oid, true) AS definition,
        t.tgenabled AS enabled,             -- 'O' origin, 'D' disabled, 'R' replica, 'A' always
        d.description AS comment
@@ -81,7 +82,10 @@ export async function readTriggers(
     // Keys in sorted order: the snapshot's canonical form.
     triggers[`${table}.${row.quoted_name}`] = {
       comment: row.comment,
-      definition: triggerDefinition(row.definition, row.quoted_name),
+      definition: triggerDefinition(
+        lateKeywordsQuoted(row.definition, serverVersionNum),
+        row.quoted_name,
+      ),
       enabled: ENABLED[row.enabled] ?? "enabled",
       name: row.name,
       table,

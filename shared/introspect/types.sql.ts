@@ -5,12 +5,13 @@ import {
   normalizePrivileges,
   privilegesArray,
   qualifiedName,
+  quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
 
 /** A collation's or operator class's name as SQL spells it: bare in pg_catalog (`"C"`), qualified elsewhere. */
 function catalogName(nspExpr: string, nameExpr: string): string {
-  return `CASE WHEN ${nspExpr} = 'pg_catalog' THEN pg_catalog.quote_ident(${nameExpr})
+  return `CASE WHEN ${nspExpr} = 'pg_catalog' THEN ${quoteIdent(nameExpr)}
     ELSE ${qualifiedName(nspExpr, nameExpr)} END`;
 }
 
@@ -44,7 +45,7 @@ SELECT ${qualifiedName("n.nspname", "t.typname")} AS identity,
          SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
          WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) END AS labels,
        CASE WHEN t.typtype = 'c' THEN ARRAY(
-         SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+         SELECT ${quoteIdent("a.attname")} || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
            || CASE WHEN a.attcollation <> 0 AND a.attcollation <> at.typcollation
                 THEN ' COLLATE ' || (SELECT ${catalogName("con.nspname", "co.collname")}
                   FROM pg_catalog.pg_collation co

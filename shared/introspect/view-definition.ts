@@ -1,5 +1,5 @@
 /**
- * View definitions as PostgreSQL 16 and later print them, whatever the major.
+ * View definitions as PostgreSQL 17 and later print them, whatever the major.
  *
  * Before PostgreSQL 16, a view's stored query carried two placeholder range-table entries
  * (OLD and NEW), so `pg_get_viewdef` qualified every column of the query with its relation
@@ -10,12 +10,54 @@
  * top-level query only and only when it reads a single FROM item: exactly where 16 leaves them
  * out. Subqueries, CTE bodies and set operations are printed the same by every major, and are
  * left as they are. Anything this cannot read with certainty is left unchanged.
+ *
+ * Before 17, names that 16 or 17 made keywords (`json`, `json_table`, `system_user`, …) are
+ * printed bare where 17 quotes them: they are quoted (quoteLateKeywords).
  */
 
-/** `pg_get_viewdef` text without the trailing whitespace and final `;`, PostgreSQL 16 style. */
+import { LATE_KEYWORDS } from "./sql-fragments.ts";
+
+/** `pg_get_viewdef` text without the trailing whitespace and final `;`, PostgreSQL 18 style. */
 export function normalizeViewDefinition(text: string, serverVersionNum: number): string {
   const trimmed = text.replace(/;?\s*$/, "");
-  return serverVersionNum >= 160000 ? trimmed : unqualifySingleSource(trimmed);
+  const unqualified = serverVersionNum >= 160000 ? trimmed : unqualifySingleSource(trimmed);
+  return serverVersionNum >= 170000 ? unqualified : quoteLateKeywords(unqualified);
+}
+
+const LATE = new Set(LATE_KEYWORDS);
+const LATE_WORD = new RegExp(`\\b(?:${LATE_KEYWORDS.join("|")})\\b`);
+
+/**
+ * Deparsed SQL (a view's query, a check body, a default, an index expression or predicate, a
+ * trigger) as PostgreSQL 17 and later print it: see quoteLateKeywords. Function definitions
+ * are not passed through it: in their argument lists a type follows its parameter's name, and
+ * `json` there is a type.
+ */
+export function lateKeywordsQuoted(text: string, serverVersionNum: number): string {
+  return serverVersionNum >= 170000 ? text : quoteLateKeywords(text);
+}
+
+/**
+ * Before 17 (16 for some of them), the LATE_KEYWORDS are not keywords and the deparse
+ * functions leave a column or table of that name unquoted: `SELECT id, json FROM app.t` where
+ * 17 prints `SELECT id, "json" FROM app.t`. Such a name is quoted here as 17 quotes it. A word
+ * after `::` is a type (`'{}'::json`), which every major prints bare; SQL/JSON syntax is
+ * printed in upper case and is not touched.
+ */
+function quoteLateKeywords(text: string): string {
+  if (!LATE_WORD.test(text)) return text;
+  const tokens = tokenize(text);
+  if (tokens === null) return text;
+  let previous: Token | undefined;
+  const out: string[] = [];
+  for (const token of tokens) {
+    const cast = previous?.text === "::";
+    out.push(
+      token.type === "word" && LATE.has(token.text) && !cast ? `"${token.text}"` : token.text,
+    );
+    if (token.type !== "space") previous = token;
+  }
+  return out.join("");
 }
 
 type TokenType = "word" | "quoted" | "string" | "space" | "punct";

@@ -8,6 +8,7 @@ import {
   notExtensionMember,
   privilegesArray,
   qualifiedName,
+  quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
 import { normalizeViewDefinition } from "./view-definition.ts";
@@ -35,21 +36,21 @@ SELECT c.oid::int8::text AS oid,
        d.description AS comment,
        ${privilegesArray("c.relacl", "r", "c.relowner")} AS privileges,
        pg_catalog.pg_get_userbyid(c.relowner) AS owner,
-       ARRAY(SELECT pg_catalog.quote_ident(att.attname) || ': ' || cd.description
+       ARRAY(SELECT ${quoteIdent("att.attname")} || ': ' || cd.description
              FROM pg_catalog.pg_attribute att
              JOIN pg_catalog.pg_description cd
                ON cd.objoid = c.oid AND cd.classoid = 'pg_catalog.pg_class'::regclass
               AND cd.objsubid = att.attnum
              WHERE att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped
              ORDER BY att.attnum) AS column_comments,
-       ARRAY(SELECT pg_catalog.quote_ident(att.attname) || ' ' || grant_text
+       ARRAY(SELECT ${quoteIdent("att.attname")} || ' ' || grant_text
              FROM pg_catalog.pg_attribute att,
                   LATERAL pg_catalog.unnest(${privilegesArray("att.attacl", null, "c.relowner")}) grant_text
              WHERE att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped
                AND att.attacl IS NOT NULL) AS column_privileges,
        CASE WHEN c.relkind = 'm' THEN
          (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(
-                   a.attnum, pg_catalog.quote_ident(a.attname), a.attcollation::int8::text)
+                   a.attnum, ${quoteIdent("a.attname")}, a.attcollation::int8::text)
                  ORDER BY a.attnum)
           FROM pg_catalog.pg_attribute a
           WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) END AS columns

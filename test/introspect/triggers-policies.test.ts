@@ -79,7 +79,7 @@ async function readBoth(
     { lockTimeoutMs: 5_000, statementTimeoutMs: 60_000 },
     async () => [
       await readTriggers(db.client, null, Number(version.rows[0]?.v), relations),
-      await readPolicies(db.client, null, tables),
+      await readPolicies(db.client, null, tables, Number(version.rows[0]?.v)),
     ],
   );
 }
