@@ -20,6 +20,8 @@ export interface RuleContext {
   readonly baseline: SnapshotObjects;
   readonly actual: SnapshotObjects;
   readonly compareOwners: boolean;
+  /** The majors of the two sides, when the caller knows them (audits do). */
+  readonly majors?: ServerMajors;
   presence<K extends SnapshotKind>(kind: K): Presence<ObjectOfKind<K>>;
   /** The descendants folded into this missing/unexpected object, or undefined when none can be. */
   folded(kind: SnapshotKind, identity: string, change: Change): FoldedCounts | undefined;
@@ -183,6 +185,13 @@ function foldAbsent(
 
 export interface ContextOptions {
   readonly compareOwners: boolean;
+  readonly majors?: ServerMajors;
+}
+
+/** The PostgreSQL majors the two sides were read on, when known. */
+export interface ServerMajors {
+  readonly baseline: number;
+  readonly environment: number;
 }
 
 const byIdentity = ([a]: readonly [string, unknown], [b]: readonly [string, unknown]) =>
@@ -200,6 +209,7 @@ export function buildContext(
     baseline,
     actual,
     compareOwners: options.compareOwners,
+    ...(options.majors === undefined ? {} : { majors: options.majors }),
     presence<K extends SnapshotKind>(kind: K): Presence<ObjectOfKind<K>> {
       const { onlyBaseline, onlyActual, both } = splits[kind];
       // Objects on both sides are not sorted (the findings are, at the end); the usually few

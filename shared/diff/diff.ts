@@ -1,7 +1,7 @@
 import type { IgnoredFinding } from "../report/model.ts";
 import type { SnapshotObjects } from "../snapshot/model.ts";
 import { compareText } from "./compare.ts";
-import { buildContext, type DraftFinding, type RuleContext } from "./context.ts";
+import { buildContext, type DraftFinding, type RuleContext, type ServerMajors } from "./context.ts";
 import { FINDING_KINDS, type Finding, findingId, severityRank } from "./finding.ts";
 import { applyIgnoreRules, BUILTIN_IGNORE_RULES, type IgnoreRule } from "./ignore.ts";
 import { columnRule } from "./rules/columns.ts";
@@ -22,6 +22,11 @@ import { type SeverityOverride, severityOf } from "./severity.ts";
 export interface DiffOptions {
   /** Compare owners (off by default: role names differ between environments). */
   readonly compareOwners?: boolean;
+  /**
+   * The PostgreSQL majors the baseline and the environment were read on. When they differ, an
+   * extension at another version is reported as info: each major ships its own versions.
+   */
+  readonly majors?: ServerMajors;
   /** Severity overrides from the config; the last matching one wins. */
   readonly severity?: readonly SeverityOverride[];
   /** Ignore rules from the config; the first matching one gives the reason. */
@@ -124,7 +129,10 @@ export function diffSnapshots(
   actual: SnapshotObjects,
   options: DiffOptions = {},
 ): DiffResult {
-  const ctx = buildContext(baseline, actual, { compareOwners: options.compareOwners ?? false });
+  const ctx = buildContext(baseline, actual, {
+    compareOwners: options.compareOwners ?? false,
+    ...(options.majors === undefined ? {} : { majors: options.majors }),
+  });
   const overrides = options.severity ?? [];
   const findings = [...RULES.flatMap((rule) => rule(ctx)), ...(options.additionalFindings ?? [])]
     .map((draft) => finalize(draft, overrides))

@@ -197,6 +197,14 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
       "domain",
     ],
   },
+  // Across majors, each server's own extension version: not drift of the environment.
+  {
+    severity: "info",
+    change: "changed",
+    kinds: ["extension"],
+    attributes: ["version"],
+    when: (finding) => evidenceFlag(finding, "majorsDiffer") === true,
+  },
   { severity: "medium", change: "changed", kinds: ["extension"], attributes: ["version"] },
   { severity: "medium", change: "changed", kinds: ["migration"], attributes: ["checksum"] },
   { severity: "medium", change: "missing", kinds: ["migration"] },

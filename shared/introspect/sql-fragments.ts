@@ -81,7 +81,36 @@ export function privilegesArray(
  */
 const OWNER_MAINTAIN = new Set(["OWNER:MAINTAIN", "OWNER:MAINTAIN*"]);
 
-/** Sorted, without duplicates (the same grant from two grantors is one privilege). */
+/** What `GRANT ALL` gives on a table, view or materialized view before PostgreSQL 17. */
+const TABLE_PRIVILEGES = [
+  "DELETE",
+  "INSERT",
+  "REFERENCES",
+  "SELECT",
+  "TRIGGER",
+  "TRUNCATE",
+  "UPDATE",
+];
+
+/**
+ * Sorted, without duplicates (the same grant from two grantors is one privilege). MAINTAIN is
+ * left out for the owner (above), and for a role that holds every other table privilege with
+ * the same grant option: that is `GRANT ALL`, which includes MAINTAIN from 17 on and not
+ * before, so the same migration reads alike on every major (docs/cross-major.md).
+ */
 export function normalizePrivileges(privileges: readonly string[] | null): string[] {
-  return [...new Set(privileges ?? [])].filter((p) => !OWNER_MAINTAIN.has(p)).sort();
+  const unique = new Set(privileges ?? []);
+  for (const privilege of unique) {
+    if (OWNER_MAINTAIN.has(privilege)) {
+      unique.delete(privilege);
+      continue;
+    }
+    const maintain = /^(.*):MAINTAIN(\*?)$/.exec(privilege);
+    if (maintain === null) continue;
+    const [, grantee, grantable] = maintain;
+    if (TABLE_PRIVILEGES.every((p) => unique.has(`${grantee}:${p}${grantable}`))) {
+      unique.delete(privilege);
+    }
+  }
+  return [...unique].sort();
 }

@@ -129,6 +129,10 @@ export async function auditEnvironment(
     ];
     const diff = diffSnapshots(target.objects, result.objects, {
       ...options.diffOptions,
+      majors: {
+        baseline: majorOf(baseline.source.serverVersionNum),
+        environment: majorOf(result.serverVersionNum),
+      },
       now: options.now,
       additionalFindings: withBrings(history.findings, baseline),
     });

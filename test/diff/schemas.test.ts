@@ -89,4 +89,22 @@ describe("extension rule", () => {
       ["version", "medium", "extension citext: version is 1.5, expected 1.6"],
     ]);
   });
+
+  it("reports another version as info when the majors differ: each ships its own", () => {
+    const baseline = shop().extension("btree_gist", { version: "1.7" }).build();
+    const actual = shop().extension("btree_gist", { version: "1.6" }).build();
+
+    const across = diffSnapshots(baseline, actual, { majors: { baseline: 17, environment: 14 } });
+    const same = diffSnapshots(baseline, actual, { majors: { baseline: 17, environment: 17 } });
+
+    expect(across.findings.map((f) => [f.attribute, f.severity, f.message, f.evidence])).toEqual([
+      [
+        "version",
+        "info",
+        "extension btree_gist: version is 1.6, expected 1.7 (baseline built on PostgreSQL 17, environment runs 14: each major ships its own extension versions)",
+        { majorsDiffer: true, baseline: 17, environment: 14 },
+      ],
+    ]);
+    expect(same.findings.map((f) => [f.attribute, f.severity])).toEqual([["version", "medium"]]);
+  });
 });

@@ -9,6 +9,11 @@ CREATE TABLE public.by_default (id int);
 CREATE TABLE public.maintained (id int);
 GRANT MAINTAIN ON public.maintained TO pgdrift_maintainer;
 CREATE VIEW public.v AS SELECT id FROM public.by_default;
+CREATE TABLE public.all_granted (id int);
+GRANT ALL ON public.all_granted TO pgdrift_maintainer WITH GRANT OPTION;
+CREATE TABLE public.almost_all (id int);
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, MAINTAIN ON public.almost_all
+  TO pgdrift_maintainer;
 `;
 
 describe("relation privileges across the PostgreSQL 17 MAINTAIN privilege", () => {
@@ -42,5 +47,18 @@ describe("relation privileges across the PostgreSQL 17 MAINTAIN privilege", () =
     expect(objects.table["public.maintained"]?.privileges).toEqual(
       [...OWNER_DEFAULTS, "pgdrift_maintainer:MAINTAIN"].sort(),
     );
+  });
+
+  it("reads GRANT ALL as on PostgreSQL 14-16: without the MAINTAIN it includes from 17 on", () => {
+    expect(objects.table["public.all_granted"]?.privileges).toEqual(
+      [
+        ...OWNER_DEFAULTS,
+        ...OWNER_DEFAULTS.map((p) => `${p.replace("OWNER", "pgdrift_maintainer")}*`),
+      ].sort(),
+    );
+  });
+
+  it("keeps MAINTAIN given beside some of the other privileges only", () => {
+    expect(objects.table["public.almost_all"]?.privileges).toContain("pgdrift_maintainer:MAINTAIN");
   });
 });

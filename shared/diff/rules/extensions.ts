@@ -56,5 +56,17 @@ export function extensionRule(ctx: RuleContext): DraftFinding[] {
       }),
     ),
   );
-  return findings;
+  // Each major ships its own versions (btree_gist 1.6 on 14, 1.7 on 16 and 17, 1.8 on 18):
+  // across majors a version difference is the servers', said as such (and info, by policy).
+  const majors = ctx.majors;
+  if (majors === undefined || majors.baseline === majors.environment) return findings;
+  return findings.map((finding) =>
+    finding.change === "changed" && finding.attribute === "version"
+      ? {
+          ...finding,
+          message: `${finding.message} (baseline built on PostgreSQL ${majors.baseline}, environment runs ${majors.environment}: each major ships its own extension versions)`,
+          evidence: { majorsDiffer: true, ...majors },
+        }
+      : finding,
+  );
 }
