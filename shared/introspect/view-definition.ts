@@ -21,7 +21,35 @@ import { LATE_KEYWORDS } from "./sql-fragments.ts";
 export function normalizeViewDefinition(text: string, serverVersionNum: number): string {
   const trimmed = text.replace(/;?\s*$/, "");
   const unqualified = serverVersionNum >= 160000 ? trimmed : unqualifySingleSource(trimmed);
-  return serverVersionNum >= 170000 ? unqualified : quoteLateKeywords(unqualified);
+  const named = serverVersionNum >= 150000 ? unqualified : dropImplicitBoolNames(unqualified);
+  return serverVersionNum >= 170000 ? named : quoteLateKeywords(named);
+}
+
+/**
+ * PostgreSQL 14 names an unnamed `true` or `false` target `bool` (15 made them plain constants,
+ * named `?column?`, which is not printed), so a subquery prints `(SELECT true AS bool)` on 14
+ * and `(SELECT true)` on 15+. Inside subqueries the name means nothing and is removed; at the
+ * top level it is the view's column name, a real difference, and is kept.
+ */
+function dropImplicitBoolNames(text: string): string {
+  if (!/\b(?:true|false) AS bool\b/.test(text)) return text;
+  const tokens = tokenize(text);
+  if (tokens === null || !markLevels(tokens)) return text;
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    out.push(token.text);
+    const named =
+      !token.topLevel &&
+      (token.text === "true" || token.text === "false") &&
+      tokens[i + 1]?.type === "space" &&
+      tokens[i + 2]?.text === "AS" &&
+      tokens[i + 3]?.type === "space" &&
+      tokens[i + 4]?.text === "bool" &&
+      tokens[i + 5]?.text !== ".";
+    if (named) i += 4;
+  }
+  return out.join("");
 }
 
 const LATE = new Set(LATE_KEYWORDS);

@@ -89,7 +89,7 @@ describe("the never-drift-every-kind schema across PostgreSQL majors", () => {
       column: 47,
       constraint: 16,
       index: 8,
-      view: 3,
+      view: 4,
       materialized_view: 1,
       sequence: 1,
       procedure: 1,
