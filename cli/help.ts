@@ -45,8 +45,15 @@ Options:
                        database there (the user needs CREATEDB)
   --schemas a,b        only these schemas (default: every non-system schema)
   --placeholder N=V    a Flyway placeholder's value, e.g. flyway:user=app (repeatable);
-                       flyway:defaultSchema defaults to public, flyway:table to
-                       flyway_schema_history
+                       flyway:table defaults to flyway_schema_history;
+                       flyway:defaultSchema to Flyway's default schema (below), else
+                       public, and giving it makes it the default schema
+  --flyway-config FILE Flyway's flyway.conf or flyway.toml (default: the one in the
+                       migrations folder or the nearest folder above it, up to the
+                       repository's root). Its flyway.schemas and flyway.defaultSchema
+                       are honoured as Flyway does: the schemas are created first
+                       (unless flyway.createSchemas=false) and each migration runs with
+                       search_path set to the default schema, then the server's
   --checkpoints N      also store the schema at the last N migration versions (the head
                        included): an environment whose history says it is at one of them
                        is compared with it, and reports its pending migrations instead

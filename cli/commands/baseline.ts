@@ -85,6 +85,7 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
     schemas: { type: "string" },
     out: { type: "string" },
     placeholder: { type: "string", multiple: true },
+    "flyway-config": { type: "string" },
     checkpoints: { type: "string" },
   });
   if (args.values.help) {
@@ -104,10 +105,12 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
   const placeholders = placeholderValues(args.values.placeholder);
   const dates = await commitDates(migrationsDir);
   const checkpoints = checkpointCount(stringValue(args, "checkpoints"));
+  const flywayConfig = stringValue(args, "flyway-config");
   const snapshot = await buildBaseline({
     migrationsDir,
     format,
     scratch,
+    ...(flywayConfig === undefined ? {} : { flywayConfig }),
     ...(schemas ? { schemas } : {}),
     ...(placeholders ? { placeholders } : {}),
     commitDates: dates,

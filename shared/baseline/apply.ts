@@ -1,6 +1,7 @@
 import { type ServerErrorFields, serverErrorFields } from "../introspect/errors.ts";
 import type { Queryable } from "../introspect/queryable.ts";
 import { EngineError, MigrationError } from "./errors.ts";
+import { displayIdent, type SearchPathSetting } from "./session.ts";
 import { quoteIdent } from "./sql-quote.ts";
 import { lineAtPosition, type SqlStatement, splitSql } from "./sql-split.ts";
 
@@ -51,6 +52,13 @@ export interface ApplyOptions {
   readonly onRoleCreated?: (role: string) => void;
   /** At most this many missing roles are created; default 100. */
   readonly maxCreatedRoles?: number;
+  /**
+   * Set before each migration (before its callbacks), once `schema` exists: the tool's default
+   * schema first in `search_path` (Flyway `defaultSchema`; see session.ts).
+   */
+  readonly searchPath?: SearchPathSetting;
+  /** Schemas the tool created before the migrations, so an error creating one again can say so. */
+  readonly createdSchemas?: readonly string[];
 }
 
 export interface ApplyResult {
@@ -385,17 +393,81 @@ export async function applyMigrations(
   };
   // English server messages, so a missing role can be recognised; refused unless superuser
   await db.query("SET lc_messages TO 'C'").catch(() => undefined);
-  for (const [index, current] of plans.entries()) {
-    for (const script of current.before) {
-      ctx.log(`running ${script.file} before ${current.main.file}`);
-      await applyFile(db, script, ctx);
+  try {
+    for (const [index, current] of plans.entries()) {
+      if (options.searchPath) await setSearchPath(db, options.searchPath, current.main.file);
+      for (const script of current.before) {
+        ctx.log(`running ${script.file} before ${current.main.file}`);
+        await applyFile(db, script, ctx);
+      }
+      ctx.log(`applying ${current.main.file} (${index + 1}/${plans.length})`);
+      await applyFile(db, current.main, ctx);
+      for (const script of current.after) {
+        ctx.log(`running ${script.file} after ${current.main.file}`);
+        await applyFile(db, script, ctx);
+      }
     }
-    ctx.log(`applying ${current.main.file} (${index + 1}/${plans.length})`);
-    await applyFile(db, current.main, ctx);
-    for (const script of current.after) {
-      ctx.log(`running ${script.file} after ${current.main.file}`);
-      await applyFile(db, script, ctx);
-    }
+  } catch (error) {
+    throw withHint(error, options);
   }
   return { applied: plans.length, createdRoles: [...ctx.createdRoles] };
+}
+
+/** The tool's `search_path`, as it sets it before each migration (only once the schema exists). */
+async function setSearchPath(
+  db: Queryable,
+  setting: SearchPathSetting,
+  file: string,
+): Promise<void> {
+  try {
+    await db.query(
+      "SELECT pg_catalog.set_config('search_path', $1, false) FROM pg_catalog.pg_namespace WHERE nspname = $2",
+      [setting.path, setting.schema],
+    );
+  } catch (error) {
+    const fields = fieldsOf(error, file);
+    throw new MigrationError(
+      file,
+      `setting search_path to ${setting.path} before migration ${file}: ${describeServerError(fields)}`,
+      { ...(fields.code ? { sqlstate: fields.code } : {}), cause: error },
+    );
+  }
+}
+
+/**
+ * What to do about a failure the server's words leave open, by SQLSTATE: a schema or
+ * `search_path` the tool sets, an extension the scratch server lacks. Null when none applies.
+ */
+export function applyHint(
+  sqlstate: string | undefined,
+  message: string,
+  options: Pick<ApplyOptions, "searchPath" | "createdSchemas"> = {},
+): string | null {
+  if (sqlstate === "42P01" || sqlstate === "3F000") {
+    return options.searchPath
+      ? `hint: search_path was ${options.searchPath.path} (Flyway's default schema); check flyway.defaultSchema and flyway.schemas, or that an earlier migration creates it`
+      : "hint: the migrations may expect a schema or search_path their tool sets (Flyway: flyway.defaultSchema or flyway.schemas in a flyway.conf beside the migrations)";
+  }
+  if ((sqlstate === "0A000" || sqlstate === "58P01") && /extension/i.test(message)) {
+    return "hint: the scratch server does not have this extension: build on a server that has it with --scratch-url URL";
+  }
+  if (sqlstate === "0A000") {
+    return "hint: this PostgreSQL does not support it: build with --pg-version (or --scratch-url) of the major the migrations run on";
+  }
+  if (sqlstate === "42P06" && (options.createdSchemas?.length ?? 0) > 0) {
+    const created = (options.createdSchemas ?? []).map(displayIdent).join(", ");
+    return `hint: pgdrift created ${created} before the migrations, as Flyway does (createSchemas defaults to true): set flyway.createSchemas=false if your Flyway does not create them`;
+  }
+  return null;
+}
+
+function withHint(error: unknown, options: ApplyOptions): unknown {
+  if (!(error instanceof MigrationError)) return error;
+  const hint = applyHint(error.sqlstate, error.message, options);
+  if (hint === null) return error;
+  return new MigrationError(error.file, `${error.message} — ${hint}`, {
+    ...(error.line === undefined ? {} : { line: error.line }),
+    ...(error.sqlstate === undefined ? {} : { sqlstate: error.sqlstate }),
+    cause: error.cause,
+  });
 }

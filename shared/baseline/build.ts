@@ -5,6 +5,7 @@ import { createSnapshot } from "../snapshot/snapshot.ts";
 import { applyMigrations, checkMigrations } from "./apply.ts";
 import { EngineError } from "./errors.ts";
 import { provisionScratch, type ScratchSpec } from "./scratch.ts";
+import { prepareSession } from "./session.ts";
 import { type MigrationFormatOption, readMigrations } from "./sources/index.ts";
 
 export interface BuildBaselineOptions {
@@ -22,6 +23,8 @@ export interface BuildBaselineOptions {
   readonly placeholders?: Readonly<Record<string, string>>;
   /** Flyway's `placeholderReplacement`; default true. */
   readonly placeholderReplacement?: boolean;
+  /** Flyway's configuration file; absent: found beside or above the folder (see ReadOptions). */
+  readonly flywayConfig?: string;
   /**
    * Snapshots at the last N migration versions, the head included (so N - 1 checkpoints are
    * stored beside it); absent or 1: the head only.
@@ -73,11 +76,14 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
     ...(options.placeholderReplacement === undefined
       ? {}
       : { placeholderReplacement: options.placeholderReplacement }),
+    ...(options.flywayConfig ? { flywayConfig: options.flywayConfig } : {}),
     now: new Date(options.createdAt),
   });
   log(`read ${set.migrations.length} migration(s) from ${set.dir} as ${set.format}`);
-  checkMigrations(set.migrations);
-  const at = checkpointIndexes(set.migrations, options.checkpoints ?? 1, log);
+  // what a fresh database runs (Flyway: not the versioned migrations a baseline migration covers)
+  const toApply = set.migrations.filter((m) => m.recordOnly !== true);
+  checkMigrations(toApply);
+  const at = checkpointIndexes(toApply, options.checkpoints ?? 1, log);
   const checkpoints: { version: string; objects: SnapshotObjects }[] = [];
   if (at.length > 0 && set.format === "sql") {
     log(
@@ -100,22 +106,26 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
           { cause },
         );
       }
+      const session = set.setup ? await prepareSession(client, set.setup, log) : undefined;
+      const searchPath = session?.searchPath;
       const apply = (from: number, to: number) =>
-        applyMigrations(client, set.migrations.slice(from, to), {
+        applyMigrations(client, toApply.slice(from, to), {
           log,
           onRoleCreated: (role) => scratch.adoptRole(role),
+          ...(searchPath === undefined ? {} : { searchPath }),
+          ...(session ? { createdSchemas: session.created } : {}),
         });
       let applied = 0;
       for (const index of at) {
         await apply(applied, index + 1);
         applied = index + 1;
-        const version = set.migrations[index]?.version ?? "";
+        const version = toApply[index]?.version ?? "";
         log(`reading the catalog at version ${version} (checkpoint)`);
         const { objects } = await introspect(client, schemas ? { schemas } : {});
         checkpoints.push({ version, objects });
       }
-      await apply(applied, set.migrations.length);
-      log(`applied ${set.migrations.length} migration(s); reading the catalog`);
+      await apply(applied, toApply.length);
+      log(`applied ${toApply.length} migration(s); reading the catalog`);
       introspected = await introspect(client, schemas ? { schemas } : {});
     } finally {
       await client.end().catch(() => undefined);

@@ -1,3 +1,4 @@
+import { isFlywayBaselineFile } from "../baseline/sources/flyway.ts";
 import {
   compareFlywayVersions,
   type FlywayVersion,
@@ -34,10 +35,15 @@ export interface CompareHistoryOptions {
 
 const DAY_MS = 86_400_000;
 
-/** One key per migration as the tool identifies it (Flyway: `1.1` = `1.01` = `1_1`). */
+/**
+ * One key per migration as the tool identifies it (Flyway: `1.1` = `1.01` = `1_1`; a baseline
+ * migration `B5__…` apart from the versioned `V5__…`).
+ */
 function keyOf(format: HistoryFormat, kind: string | undefined, version: string): string {
   if (format === "flyway") {
     if (kind === "repeatable") return `R\u0000${version}`;
+    if (kind === "baseline")
+      return `B\u0000${parseFlywayVersion(version)?.parts.join(".") ?? version}`;
     return `V\u0000${parseFlywayVersion(version)?.parts.join(".") ?? version}`;
   }
   if (format === "golang-migrate" && /^\d+$/.test(version)) return String(BigInt(version));
@@ -106,6 +112,17 @@ function checksumDiffers(
   return storedText !== localText && storedText !== unpadded.join("");
 }
 
+/**
+ * Flyway's kind of a recorded migration: a baseline migration (`B5__baseline.sql`) is recorded as
+ * a versioned one, its file name telling it apart.
+ */
+function recordKind(format: HistoryFormat, record: MigrationRecord): string | undefined {
+  if (format === "flyway" && record.kind !== "repeatable" && isFlywayBaselineFile(record.file)) {
+    return "baseline";
+  }
+  return record.kind;
+}
+
 function subjectOf(record: MigrationRecord): Subject {
   return {
     object: record.version,
@@ -152,14 +169,50 @@ export function compareHistory(
     const version = parseFlywayVersion(row.version);
     if (version && (!highest || compareFlywayVersions(version, highest) > 0)) highest = version;
   }
-  const keys = migrations.map((record) => keyOf(format, record.kind, record.version));
+  const kinds = migrations.map((record) => recordKind(format, record));
+  const keys = migrations.map((record, i) => keyOf(format, kinds[i], record.version));
   const appliedAt = migrations.map((record, i) => appliedRow(record, keys[i] as string) !== null);
+
+  // Flyway baseline migrations (B…): a database without history starts from the latest one (its
+  // row is a SQL_BASELINE), and skips the versioned migrations at or below it; a database with
+  // history ignores them, and what it applied at or below that version is accounted for by it.
+  let repositoryBaseline: FlywayVersion | null = null;
+  migrations.forEach((record, i) => {
+    if (kinds[i] !== "baseline") return;
+    const version = parseFlywayVersion(record.version);
+    if (version && (!repositoryBaseline || compareFlywayVersions(version, repositoryBaseline) > 0))
+      repositoryBaseline = version;
+  });
+  const coveredByBaseline = (version: string): boolean => {
+    const parsed = parseFlywayVersion(version);
+    return (
+      repositoryBaseline !== null &&
+      parsed !== null &&
+      compareFlywayVersions(parsed, repositoryBaseline) <= 0
+    );
+  };
+  const hasHistory = entries.length > 0;
+  const baselineRow = (record: MigrationRecord): HistoryEntry | null => {
+    const key = keyOf(format, "baseline", record.version);
+    let found: HistoryEntry | null = null;
+    for (const entry of entries) {
+      if (entry.type === "SQL_BASELINE" && keyOf(format, "baseline", entry.version) === key)
+        found = entry;
+    }
+    return found;
+  };
 
   migrations.forEach((record, index) => {
     const key = keys[index] as string;
     inRepository.add(key);
     const subject = subjectOf(record);
-    const row = appliedRow(record, key);
+    const isBaseline = kinds[index] === "baseline";
+    if (format === "flyway" && hasHistory && isBaseline && !baselineRow(record)) return;
+    // a fresh database runs the baseline migration instead of these
+    if (format === "flyway" && !hasHistory && !isBaseline && record.kind !== "repeatable") {
+      if (coveredByBaseline(record.version)) return;
+    }
+    const row = isBaseline ? baselineRow(record) : appliedRow(record, key);
     if (row) {
       if (row.status === "failed" || row.status === "dirty") {
         const previous = index > 0 ? (migrations[index - 1]?.version ?? null) : null;
@@ -199,7 +252,7 @@ export function compareHistory(
       }
       return;
     }
-    if (format === "flyway" && baseline && record.kind !== "repeatable") {
+    if (format === "flyway" && baseline && record.kind !== "repeatable" && !isBaseline) {
       const version = parseFlywayVersion(record.version);
       // at or below the baseline: Flyway counts it as applied (state "Below Baseline")
       if (version && compareFlywayVersions(version, baseline) <= 0) return;
@@ -269,6 +322,9 @@ export function compareHistory(
       row.status !== "rolled_back" &&
       !inRepository.has(keyOf(format, row.kind, row.version)),
   );
+  // applied before the repository's baseline migration consolidated them: not unknown
+  const superseded = (row: HistoryEntry) =>
+    format === "flyway" && row.kind === "versioned" && coveredByBaseline(row.version);
   // golang-migrate's current version: unknown when no file has it; -1 (no version) never is,
   // though it can be dirty (a failed first migration's down)
   if (upTo && (current === null || !inRepository.has(keyOf(format, "versioned", upTo.version))))
@@ -280,7 +336,7 @@ export function compareHistory(
       file: null,
       repeatable: row.kind === "repeatable",
     };
-    if (row !== upTo || current !== null)
+    if ((row !== upTo || current !== null) && !superseded(row))
       findings.push({
         kind: "migration",
         object: row.version,

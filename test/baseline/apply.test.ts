@@ -55,6 +55,9 @@ afterEach(async () => {
   }
 });
 
+const SCHEMA_HINT =
+  "the migrations may expect a schema or search_path their tool sets (Flyway: flyway.defaultSchema or flyway.schemas in a flyway.conf beside the migrations)";
+
 describe("applyMigrations", () => {
   it("applies a folder whose file holds CREATE INDEX CONCURRENTLY, outside a transaction", async () => {
     const db = await database();
@@ -84,7 +87,7 @@ describe("applyMigrations", () => {
     const db = await database();
     const error = await migrationError(applyMigrations(db.client, await fixture("failing")));
     expect(error.message).toBe(
-      'migration 003_orders.sql line 12: 42P01 relation "users" does not exist',
+      `migration 003_orders.sql line 12: 42P01 relation "users" does not exist — hint: ${SCHEMA_HINT}`,
     );
     expect(error.file).toBe("003_orders.sql");
     expect(error.line).toBe(12);
@@ -100,9 +103,46 @@ describe("applyMigrations", () => {
       "CREATE TABLE a (id int);\n\nCREATE VIEW v AS\n  SELECT id\n  FROM missing_table;\n";
     const error = await migrationError(applyMigrations(db.client, [{ file: "001_view.sql", sql }]));
     expect(error.message).toBe(
-      'migration 001_view.sql line 5: 42P01 relation "missing_table" does not exist',
+      `migration 001_view.sql line 5: 42P01 relation "missing_table" does not exist — hint: ${SCHEMA_HINT}`,
     );
     expect(await exists(db, "public.a")).toBe(false);
+  });
+
+  it("ends the errors a tool's schema settings or the scratch server explain with what to do", async () => {
+    const db = await database();
+    const schema = await migrationError(
+      applyMigrations(db.client, [
+        { file: "V1__items.sql", sql: "SELECT 1;\nCREATE TABLE app.items (id int);" },
+      ]),
+    );
+    expect(schema.message).toBe(
+      `migration V1__items.sql line 2: 3F000 schema "app" does not exist — hint: ${SCHEMA_HINT}`,
+    );
+    expect(schema.sqlstate).toBe("3F000");
+    const extension = await migrationError(
+      applyMigrations(db.client, [
+        { file: "V2__ext.sql", sql: "CREATE EXTENSION pgdrift_no_such_extension;" },
+      ]),
+    );
+    // 0A000 "is not available" from PostgreSQL 15, 58P01 "could not open extension control file" before
+    expect(extension.message).toMatch(
+      /^migration V2__ext\.sql line 1: (?:0A000|58P01) .*pgdrift_no_such_extension.* — hint: the scratch server does not have this extension: build on a server that has it with --scratch-url URL$/,
+    );
+    const unsupported = await migrationError(
+      applyMigrations(db.client, [
+        { file: "V3__check.sql", sql: "CREATE TABLE c (n int CHECK (n IN (SELECT 1)));" },
+      ]),
+    );
+    expect(unsupported.message).toBe(
+      "migration V3__check.sql line 1: 0A000 cannot use subquery in check constraint — hint: this PostgreSQL does not support it: build with --pg-version (or --scratch-url) of the major the migrations run on",
+    );
+    // an error without a hint of pgdrift's is left as the server wrote it
+    const plain = await migrationError(
+      applyMigrations(db.client, [{ file: "V4__bad.sql", sql: "SELEC 1;" }]),
+    );
+    expect(plain.message).toBe(
+      'migration V4__bad.sql line 1: 42601 syntax error at or near "SELEC"',
+    );
   });
 
   it("adds the server's DETAIL and HINT", async () => {

@@ -1,9 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Flyway placeholders are written ${name}, literally
 import { symlink } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { detectFormat } from "../../shared/baseline/sources/detect.ts";
 import { flywaySource } from "../../shared/baseline/sources/flyway.ts";
+import { parseFlywayConf, parseFlywayToml } from "../../shared/baseline/sources/flyway-conf.ts";
 import {
   compareFlywayVersions,
   flywayChecksum,
@@ -323,7 +325,7 @@ describe("Flyway source", () => {
       const error = await sourceError(flywaySource.read(dir));
       expect(error.path).toBe(join(dir, "sub", name));
       expect(error.message).toBe(
-        `invalid Flyway migration name sub/${name}: ${problem}; expected V<version>__<description>.sql or R__<description>.sql (version: digits separated by . or _)`,
+        `invalid Flyway migration name sub/${name}: ${problem}; expected V<version>__<description>.sql, B<version>__<description>.sql or R__<description>.sql (version: digits separated by . or _)`,
       );
     }
   });
@@ -359,7 +361,7 @@ describe("Flyway source", () => {
   it("refuses a folder with no Flyway migrations, and a file that cannot be read", async () => {
     const empty = await folder({ "U1__undo.sql": "SELECT 1;", "notes.sql": "SELECT 1;" });
     expect((await sourceError(flywaySource.read(empty))).message).toBe(
-      `no migrations found in ${empty} (looked for V<version>__<description>.sql or R__<description>.sql (version: digits separated by . or _))`,
+      `no migrations found in ${empty} (looked for V<version>__<description>.sql, B<version>__<description>.sql or R__<description>.sql (version: digits separated by . or _))`,
     );
     const broken = await folder({ "V1__a.sql": "SELECT 1;" });
     await symlink(join(broken, "gone.sql"), join(broken, "V2__gone.sql"));
@@ -382,5 +384,207 @@ describe("Flyway source", () => {
     const set = await readMigrations(FIXTURE, "flyway", { now: NOW });
     expect(set.format).toBe("flyway");
     expect(set.migrations).toEqual(await flywaySource.read(FIXTURE, { now: NOW }));
+  });
+});
+
+describe("Flyway baseline migrations (B…)", () => {
+  const V = (n: number) => `CREATE TABLE t${n} (id int);\n`;
+
+  it("start a fresh database: the latest B, then the versioned migrations above it, then repeatables", async () => {
+    const dir = await folder({
+      "V1__a.sql": V(1),
+      "V2__b.sql": V(2),
+      "old/B1__first.sql": "SELECT 'older baseline';",
+      "V3__c.sql": V(3),
+      "B3__baseline.sql":
+        "CREATE TABLE t1 (id int); CREATE TABLE t2 (id int); CREATE TABLE t3 (id int);",
+      "V4__d.sql": V(4),
+      "R__view.sql": "CREATE OR REPLACE VIEW v AS SELECT 1;",
+      "beforeMigrate.sql": "SELECT 'before';",
+      "afterVersioned.sql": "SELECT 'versioned';",
+    });
+    const messages: string[] = [];
+    const migrations = await flywaySource.read(dir, { log: (m) => messages.push(m) });
+    expect(migrations.map((m) => [m.file, m.kind, m.version, m.recordOnly ?? false])).toEqual([
+      ["B3__baseline.sql", "versioned", "3", false],
+      ["V1__a.sql", "versioned", "1", true],
+      ["V2__b.sql", "versioned", "2", true],
+      ["V3__c.sql", "versioned", "3", true],
+      ["V4__d.sql", "versioned", "4", false],
+      ["R__view.sql", "repeatable", "view", false],
+    ]);
+    const [b3, , , v3, v4, r] = migrations;
+    // the B migration's checksum is Flyway's, as stored in its SQL_BASELINE row
+    expect(b3?.toolChecksum).toBe(
+      expectedFlywayChecksum(
+        Buffer.from(
+          "CREATE TABLE t1 (id int); CREATE TABLE t2 (id int); CREATE TABLE t3 (id int);",
+        ),
+      ),
+    );
+    expect(b3?.description).toBe("baseline");
+    // callbacks around what is applied: beforeMigrate before B3, afterVersioned after V4
+    expect(b3?.before?.map((s) => s.file)).toEqual(["beforeMigrate.sql"]);
+    expect(v3?.before).toBeUndefined();
+    expect(v4?.after?.map((s) => s.file)).toEqual(["afterVersioned.sql"]);
+    expect(r?.before).toBeUndefined();
+    expect(messages).toEqual([
+      `ignored 1 entry in ${dir} (not run by flyway migrate): old/B1__first.sql (an older baseline migration: flyway migrate starts from B3__baseline.sql)`,
+      "Flyway baseline migration B3__baseline.sql: a database without history starts from version 3, then the versioned migrations above it; 3 versioned migration(s) at or below it (V1__a.sql … V3__c.sql) are recorded for databases migrated before it, not applied",
+    ]);
+  });
+
+  it("may stand alone: a folder of B and later V files is read, and recognised, as Flyway", async () => {
+    const dir = await folder({ "B5__baseline.sql": V(5), "V6__x.sql": V(6) });
+    expect(await detectFormat(dir)).toBe("flyway");
+    const only = await folder({ "B5__baseline.sql": V(5) });
+    expect(await detectFormat(only)).toBe("flyway");
+    const set = await readMigrations(dir);
+    expect(set.migrations.map((m) => [m.file, m.version, m.recordOnly ?? false])).toEqual([
+      ["B5__baseline.sql", "5", false],
+      ["V6__x.sql", "6", false],
+    ]);
+  });
+
+  it("refuses two baseline migrations of one version", async () => {
+    const dir = await folder({ "B5__a.sql": V(1), "x/B5.0__b.sql": V(2), "V6__x.sql": V(6) });
+    expect((await sourceError(flywaySource.read(dir))).message).toBe(
+      `two migrations in ${dir} have version 5: B5__a.sql and x/B5.0__b.sql (5.0 is 5); give each migration its own version`,
+    );
+  });
+});
+
+describe("Flyway configuration files", () => {
+  it("reads flyway.conf's schema settings and placeholders, as Java properties", () => {
+    const conf = [
+      "# comment",
+      "flyway.url=jdbc:postgresql://localhost/shop",
+      "flyway.schemas = app, audit",
+      "flyway.defaultSchema: app",
+      "flyway.createSchemas=false",
+      "flyway.placeholders.owner=app_\\",
+      "  owner",
+      "flyway.placeholderReplacement=true",
+      "other.key=x",
+    ].join("\n");
+    expect(parseFlywayConf("flyway.conf", conf)).toEqual({
+      schemas: ["app", "audit"],
+      defaultSchema: "app",
+      createSchemas: false,
+      placeholders: { owner: "app_owner" },
+      placeholderReplacement: true,
+    });
+  });
+
+  it("reads flyway.toml's [flyway] table and the selected environment's schemas", () => {
+    const toml = [
+      "[environments.default]",
+      'url = "jdbc:postgresql://localhost/shop"',
+      'schemas = ["ignored"]',
+      "",
+      "[environments.build]",
+      "schemas = [",
+      '  "app", # the application',
+      "  'audit',",
+      "]",
+      "",
+      "[flyway]",
+      'environment = "build"',
+      "defaultSchema = 'app'",
+      'locations = ["filesystem:sql"]',
+      "",
+      "[flyway.placeholders]",
+      'owner = "app_owner"',
+    ].join("\n");
+    expect(parseFlywayToml("flyway.toml", toml)).toEqual({
+      defaultSchema: "app",
+      schemas: ["app", "audit"],
+      placeholders: { owner: "app_owner" },
+    });
+  });
+
+  it("refuses a value Flyway would expand, naming the file and line", () => {
+    expect(() => parseFlywayConf("/p/flyway.conf", "\nflyway.defaultSchema=${env.SCHEMA}")).toThrow(
+      "Flyway configuration /p/flyway.conf line 2: flyway.defaultSchema = ${env.SCHEMA} uses a value Flyway expands when it runs, which pgdrift does not: write the value itself",
+    );
+  });
+
+  it("is found beside or above the folder: the schemas to create, the default schema and its placeholder", async () => {
+    const root = await folder({
+      "flyway.conf": "flyway.schemas=app,audit\nflyway.placeholders.owner=app_owner\n",
+      "db/migration/V1__create.sql":
+        "CREATE TABLE items (id int);\n-- ${flyway:defaultSchema} ${owner}",
+    });
+    const messages: string[] = [];
+    const set = await readMigrations(join(root, "db/migration"), "auto", {
+      log: (m) => messages.push(m),
+    });
+    expect(set.setup).toEqual({
+      createSchemas: ["app", "audit"],
+      defaultSchema: "app",
+      from: `flyway.schemas in ${join(root, "flyway.conf")}`,
+    });
+    expect(set.migrations[0]?.sql).toBe("CREATE TABLE items (id int);\n-- app app_owner");
+    expect(messages).toContain(
+      `read Flyway settings from ${join(root, "flyway.conf")}: schemas app,audit; placeholders owner`,
+    );
+  });
+
+  it("creates the default schema first when it is not in schemas; createSchemas=false creates none", async () => {
+    const dir = await folder({
+      "flyway.conf": "flyway.defaultSchema=app\nflyway.schemas=audit\n",
+      "V1__a.sql": "SELECT 1;",
+    });
+    const messages: string[] = [];
+    // given as a relative path too: the flyway.conf read is not listed as an ignored entry
+    const set = await readMigrations(relative(process.cwd(), dir), "auto", {
+      log: (m) => messages.push(m),
+    });
+    expect(set.setup?.createSchemas).toEqual(["app", "audit"]);
+    expect(messages.filter((m) => m.startsWith("ignored"))).toEqual([]);
+    const off = await folder({
+      "flyway.toml": '[flyway]\ndefaultSchema = "app"\ncreateSchemas = false\n',
+      "V1__a.sql": "SELECT 1;",
+    });
+    expect((await readMigrations(off)).setup).toEqual({
+      createSchemas: [],
+      defaultSchema: "app",
+      from: `flyway.defaultSchema in ${join(off, "flyway.toml")}`,
+    });
+  });
+
+  it("takes the default schema from --placeholder flyway:defaultSchema, over the file's", async () => {
+    const dir = await folder({ "flyway.conf": "flyway.schemas=app\n", "V1__a.sql": "SELECT 1;" });
+    const messages: string[] = [];
+    const set = await readMigrations(dir, "flyway", {
+      placeholders: { "flyway:defaultSchema": "tenant" },
+      log: (m) => messages.push(m),
+    });
+    expect(set.setup).toEqual({
+      createSchemas: ["tenant", "app"],
+      defaultSchema: "tenant",
+      from: "placeholder flyway:defaultSchema",
+    });
+    expect(messages).toContain(
+      `placeholder flyway:defaultSchema=tenant overrides the default schema app of ${join(dir, "flyway.conf")}`,
+    );
+    // without any setting, nothing is done to the session
+    const plain = await folder({ "V1__a.sql": "SELECT 1;" });
+    expect((await readMigrations(plain)).setup).toBeUndefined();
+  });
+
+  it("reads the file given as flywayConfig instead of looking for one", async () => {
+    const conf = await folder({ "conf/flyway.conf": "flyway.defaultSchema=given\n" });
+    const dir = await folder({ "flyway.conf": "flyway.defaultSchema=found\n", "V1__a.sql": "" });
+    const set = await readMigrations(dir, "flyway", {
+      flywayConfig: join(conf, "conf/flyway.conf"),
+    });
+    expect(set.setup?.defaultSchema).toBe("given");
+    const missing = await sourceError(
+      readMigrations(dir, "flyway", { flywayConfig: join(conf, "nope.conf") }),
+    );
+    expect(missing.message).toBe(
+      `Flyway configuration ${join(conf, "nope.conf")} cannot be read: it does not exist`,
+    );
   });
 });

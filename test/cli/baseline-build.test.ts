@@ -251,3 +251,84 @@ describe("pgdrift baseline build in a git repository", () => {
     }
   });
 });
+
+describe("pgdrift baseline build of a Flyway project (baseline migration, schema settings)", () => {
+  it("builds B2 then V3 in the default schema, and audits databases built either way as clean", async () => {
+    const dir = tempDir();
+    const conf = join(tempDir(), "flyway.conf");
+    writeFileSync(conf, "flyway.defaultSchema=app\n");
+    writeFileSync(
+      join(dir, "V1__accounts.sql"),
+      "CREATE TABLE accounts (id bigint PRIMARY KEY);\n",
+    );
+    writeFileSync(join(dir, "V2__name.sql"), "ALTER TABLE accounts ADD name text;\n");
+    writeFileSync(
+      join(dir, "B2__baseline.sql"),
+      "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n",
+    );
+    writeFileSync(join(dir, "V3__orders.sql"), "CREATE TABLE orders (id bigint PRIMARY KEY);\n");
+    const out = join(dir, "baseline.json");
+    const build = await runCli([
+      "baseline",
+      "build",
+      "--migrations",
+      dir,
+      "--flyway-config",
+      conf,
+      "--scratch-url",
+      adminUrl(),
+      "--out",
+      out,
+    ]);
+    expect(build.code, build.stderr).toBe(0);
+    expect(build.stderr).toContain(`read Flyway settings from ${conf}: defaultSchema app`);
+    expect(build.stderr).toContain(
+      `created schema app before the migrations, as Flyway does (flyway.defaultSchema in ${conf})`,
+    );
+    expect(build.stderr).toContain("applying B2__baseline.sql (1/2)");
+    const snapshot = parseSnapshot(readFileSync(out, "utf8"), out);
+    expect(Object.keys(snapshot.objects.table).sort()).toEqual(["app.accounts", "app.orders"]);
+    const records = snapshot.source.kind === "migrations" ? snapshot.source.migrations : [];
+    const checksum = (file: string) => records.find((m) => m.file === file)?.toolChecksum;
+
+    const history = `CREATE TABLE app.flyway_schema_history (
+        installed_rank int PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL,
+        type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum int,
+        installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),
+        execution_time int NOT NULL, success boolean NOT NULL);`;
+    const row = (rank: number, version: string, type: string, file: string) =>
+      `INSERT INTO app.flyway_schema_history VALUES (${rank}, '${version}', 'd', '${type}', '${file}', ${checksum(file)}, 'deploy', now(), 1, true);`;
+    const old = await createTestDatabase(
+      "flyway_old",
+      `CREATE SCHEMA app; SET search_path = app;
+       CREATE TABLE accounts (id bigint PRIMARY KEY); ALTER TABLE accounts ADD name text;
+       CREATE TABLE orders (id bigint PRIMARY KEY); ${history}
+       ${row(1, "1", "SQL", "V1__accounts.sql")} ${row(2, "2", "SQL", "V2__name.sql")}
+       ${row(3, "3", "SQL", "V3__orders.sql")}`,
+    );
+    const fresh = await createTestDatabase(
+      "flyway_b",
+      `CREATE SCHEMA app; SET search_path = app;
+       CREATE TABLE accounts (id bigint PRIMARY KEY, name text);
+       CREATE TABLE orders (id bigint PRIMARY KEY); ${history}
+       ${row(1, "2", "SQL_BASELINE", "B2__baseline.sql")} ${row(2, "3", "SQL", "V3__orders.sql")}`,
+    );
+    try {
+      const audit = await runCli([
+        "audit",
+        "--baseline",
+        out,
+        "--env",
+        `old=${old.url}`,
+        "--env",
+        `fresh=${fresh.url}`,
+      ]);
+      expect(audit.code, audit.stdout + audit.stderr).toBe(0);
+      expect(audit.stdout).toMatch(/^old {2}CLEAN/m);
+      expect(audit.stdout).toMatch(/^fresh {2}CLEAN/m);
+    } finally {
+      await old.drop();
+      await fresh.drop();
+    }
+  });
+});

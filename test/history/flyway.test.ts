@@ -244,3 +244,121 @@ describe("Flyway history", () => {
     expect((error as HistoryError).row).toBe("installed_rank 2");
   });
 });
+
+describe("Flyway history with a baseline migration (B…) in the repository", () => {
+  const V = (n: number) => `CREATE TABLE t${n} (id int);\n`;
+  const B5 = "CREATE TABLE t1 (id int);\nCREATE TABLE t5 (id int);\n";
+  let kept: readonly Migration[];
+  let consolidated: readonly Migration[];
+  const file = (list: readonly Migration[], name: string) =>
+    list.find((m) => m.file === name) as Migration;
+  const baselineRow = (rank: number, m: Migration, checksum = m.toolChecksum as number): Row => [
+    rank,
+    m.version,
+    m.description,
+    "SQL_BASELINE",
+    m.file,
+    checksum,
+    true,
+  ];
+
+  beforeAll(async () => {
+    // V1–V5 kept for older databases beside B5; and the same project with V1–V5 deleted
+    ({ migrations: kept } = await repository("flyway", {
+      "V1__a.sql": V(1),
+      "V2__b.sql": V(2),
+      "V3__c.sql": V(3),
+      "V4__d.sql": V(4),
+      "V5__e.sql": V(5),
+      "B5__baseline.sql": B5,
+      "V6__f.sql": V(6),
+      "R__view.sql": "CREATE OR REPLACE VIEW v AS SELECT 1;\n",
+    }));
+    ({ migrations: consolidated } = await repository("flyway", {
+      "B5__baseline.sql": B5,
+      "V6__f.sql": V(6),
+      "R__view.sql": "CREATE OR REPLACE VIEW v AS SELECT 1;\n",
+    }));
+  });
+
+  const compareIn = async (schema: string, list: readonly Migration[]) =>
+    compareHistory(list, await history(db.client, "flyway", { schema }), {
+      format: "flyway",
+      now: NOW,
+    });
+
+  it("a database migrated before B5 (V1–V6 applied) has no finding, and its V rows are checked", async () => {
+    await db.exec(createFlywayTable("b_old"));
+    const rows = ["V1__a.sql", "V2__b.sql", "V3__c.sql", "V4__d.sql", "V5__e.sql", "V6__f.sql"]
+      .map((name, i) => applied(i + 1, file(kept, name)))
+      .concat([applied(7, file(kept, "R__view.sql"))]);
+    await addRows(db, "b_old", rows);
+    expect(await compareIn("b_old", kept)).toEqual([]);
+    // the same database once V1–V5 were deleted: B5 stands for them, not unknown
+    expect(await compareIn("b_old", consolidated)).toEqual([]);
+
+    await db.exec(createFlywayTable("b_old_edited"));
+    await addRows(db, "b_old_edited", [
+      ...rows.slice(0, 2),
+      withChecksum(rows[2] as Row, 99),
+      ...rows.slice(3),
+    ]);
+    expect(summary(await compareIn("b_old_edited", kept))).toEqual([["3", "changed", "checksum"]]);
+  });
+
+  it("a database started from B5 (its SQL_BASELINE row, then V6) has no finding", async () => {
+    await db.exec(createFlywayTable("b_new"));
+    await addRows(db, "b_new", [
+      [0, null, "<< Flyway Schema Creation >>", "SCHEMA", '"b_new"', null, true],
+      baselineRow(1, file(kept, "B5__baseline.sql")),
+      applied(2, file(kept, "V6__f.sql")),
+      applied(3, file(kept, "R__view.sql")),
+    ]);
+    expect(await compareIn("b_new", kept)).toEqual([]);
+    expect(await compareIn("b_new", consolidated)).toEqual([]);
+  });
+
+  it("reports an edited baseline migration against its SQL_BASELINE row", async () => {
+    await db.exec(createFlywayTable("b_edited"));
+    await addRows(db, "b_edited", [
+      baselineRow(1, file(kept, "B5__baseline.sql"), 4711),
+      applied(2, file(kept, "V6__f.sql")),
+    ]);
+    const findings = await compareIn("b_edited", consolidated);
+    expect(summary(findings)).toEqual([
+      ["5", "changed", "checksum"],
+      ["view", "missing"],
+    ]);
+    expect(findings[0]).toMatchObject({
+      expected: file(consolidated, "B5__baseline.sql").toolChecksum,
+      actual: 4711,
+      evidence: { file: "B5__baseline.sql" },
+    });
+  });
+
+  it("an empty history is pending B5, V6 and the repeatable: not V1–V5, which B5 replaces", async () => {
+    await db.exec(createFlywayTable("b_empty"));
+    expect(summary(await compareIn("b_empty", kept))).toEqual([
+      ["5", "missing"],
+      ["6", "missing"],
+      ["view", "missing"],
+    ]);
+    const [pending] = await compareIn("b_empty", kept);
+    expect(pending?.evidence).toMatchObject({ file: "B5__baseline.sql" });
+  });
+
+  it("a database migrated to V3 before B5 existed is pending V4–V6: Flyway ignores B5 there", async () => {
+    await db.exec(createFlywayTable("b_behind"));
+    await addRows(db, "b_behind", [
+      applied(1, file(kept, "V1__a.sql")),
+      applied(2, file(kept, "V2__b.sql")),
+      applied(3, file(kept, "V3__c.sql")),
+    ]);
+    expect(summary(await compareIn("b_behind", kept))).toEqual([
+      ["4", "missing"],
+      ["5", "missing"],
+      ["6", "missing"],
+      ["view", "missing"],
+    ]);
+  });
+});

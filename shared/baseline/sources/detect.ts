@@ -8,7 +8,8 @@ import type { MigrationFormat } from "./source.ts";
  * `--format auto`: recognises a folder by what only one tool writes.
  *
  * - prisma: `migration_lock.toml`, or a sub-folder holding `migration.sql`;
- * - flyway: a `V<version>__<description>.sql` or `R__<description>.sql` file, in the folder
+ * - flyway: a `V<version>__<description>.sql`, `B<version>__<description>.sql` or
+ *   `R__<description>.sql` file, in the folder
  *   or a sub-folder (Flyway scans sub-folders);
  * - golang-migrate: a `<version>_<name>.up.sql` or `.down.sql` file;
  * - dbmate: a `<version>…sql` file with a `-- migrate:up` line;
@@ -53,7 +54,7 @@ export async function detectFormat(dir: string): Promise<MigrationFormat> {
   }
   const flyway = (await listTree(dir)).find((file) => {
     const type = classifyFlywayName(file.name).type;
-    return type === "versioned" || type === "repeatable";
+    return type === "versioned" || type === "repeatable" || type === "baseline";
   });
   if (flyway) note("flyway", flyway.relative);
   for (const entry of files) {

@@ -23,6 +23,7 @@ export type {
   MigrationSet,
   MigrationSource,
   ReadOptions,
+  SessionSetup,
 } from "./source.ts";
 export { MIGRATION_FORMATS } from "./source.ts";
 
@@ -53,6 +54,11 @@ export async function readMigrations(
   }
   const resolved = format === "auto" ? await detectFormat(dir) : format;
   if (format === "auto") options.log?.(`recognised ${dir} as ${resolved} migrations`);
-  const migrations = await SOURCES[resolved].read(dir, options);
+  const source = SOURCES[resolved];
+  if (source.readFolder) {
+    const { migrations, setup } = await source.readFolder(dir, options);
+    return { dir, format: resolved, migrations, ...(setup ? { setup } : {}) };
+  }
+  const migrations = await source.read(dir, options);
   return { dir, format: resolved, migrations };
 }

@@ -45,6 +45,12 @@ export interface Migration extends MigrationRecord, MigrationScript {
   readonly before?: readonly MigrationScript[];
   /** Scripts the tool runs just after it, in order. */
   readonly after?: readonly MigrationScript[];
+  /**
+   * Recorded in the baseline, not applied by the build: a Flyway versioned migration at or below
+   * the latest baseline migration's (`B…`) version. `flyway migrate` starts a fresh database from
+   * the baseline migration; databases migrated before it existed have these in their history.
+   */
+  readonly recordOnly?: true;
 }
 
 export interface ReadOptions {
@@ -53,14 +59,35 @@ export interface ReadOptions {
   /**
    * Flyway placeholders, by name without `${` `}`: the user's (`flyway.placeholders.*`), and
    * values for Flyway's own that pgdrift cannot know (`flyway:user`, `flyway:database`) or that
-   * differ from the defaults (`flyway:defaultSchema` = public, `flyway:table` =
-   * flyway_schema_history, `flyway:workingDirectory` = the current directory).
+   * differ from the defaults (`flyway:defaultSchema` = Flyway's default schema, else public;
+   * `flyway:table` = flyway_schema_history, `flyway:workingDirectory` = the current directory).
+   * A given `flyway:defaultSchema` is also the default schema (see `SessionSetup`).
    */
   readonly placeholders?: Readonly<Record<string, string>>;
   /** Flyway's `placeholderReplacement`; default true. */
   readonly placeholderReplacement?: boolean;
   /** The clock for `${flyway:timestamp}`; default now. */
   readonly now?: Date;
+  /**
+   * Flyway: the configuration file to read (`flyway.conf` or `flyway.toml`); absent: the one in
+   * the migrations folder or the nearest folder above it, up to the repository's root.
+   */
+  readonly flywayConfig?: string;
+}
+
+/**
+ * What the tool does to the session before migrating (Flyway: `createSchemas`, `defaultSchema`).
+ */
+export interface SessionSetup {
+  /** Schemas the tool creates first when they do not exist, in order. */
+  readonly createSchemas: readonly string[];
+  /**
+   * The schema the tool puts first in `search_path` before each migration (the server's
+   * `search_path` following it), or null to leave `search_path` alone.
+   */
+  readonly defaultSchema: string | null;
+  /** Where the settings come from, for the log: `flyway.conf`'s path, `--placeholder …`. */
+  readonly from: string;
 }
 
 /**
@@ -71,6 +98,11 @@ export interface MigrationSource {
   readonly format: MigrationFormat;
   /** The migrations of `dir` in apply order; throws `MigrationSourceError` naming the path. */
   read(dir: string, options?: ReadOptions): Promise<Migration[]>;
+  /** The migrations and the session setup, for a tool that prepares the session (Flyway). */
+  readFolder?(
+    dir: string,
+    options?: ReadOptions,
+  ): Promise<{ migrations: Migration[]; setup: SessionSetup | null }>;
 }
 
 /** A folder read as one format. */
@@ -78,4 +110,6 @@ export interface MigrationSet {
   readonly dir: string;
   readonly format: MigrationFormat;
   readonly migrations: readonly Migration[];
+  /** What the tool does to the session before migrating; absent: nothing. */
+  readonly setup?: SessionSetup;
 }
