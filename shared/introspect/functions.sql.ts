@@ -8,6 +8,7 @@ import {
   quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
+import { argumentNamesAsOf17, functionBodyAsOf17 } from "./view-definition.ts";
 
 export interface FunctionsRead {
   readonly functions: Record<string, FunctionObject>;
@@ -197,6 +198,13 @@ export async function readFunctions(
     functionsSql(serverVersionNum),
     [schemas],
   );
+  if (serverVersionNum < 170000) {
+    for (const row of rows) {
+      row.signature = argumentNamesAsOf17(row.signature, serverVersionNum);
+      if (row.result !== null) row.result = argumentNamesAsOf17(row.result, serverVersionNum);
+      if (row.sql_body !== null) row.sql_body = functionBodyAsOf17(row.sql_body, serverVersionNum);
+    }
+  }
   const functions: Record<string, FunctionObject> = {};
   const procedures: Record<string, FunctionObject> = {};
   for (const row of rows) {

@@ -31,7 +31,7 @@ export function normalizeViewDefinition(text: string, serverVersionNum: number):
  * and `(SELECT true)` on 15+. Inside subqueries the name means nothing and is removed; at the
  * top level it is the view's column name, a real difference, and is kept.
  */
-function dropImplicitBoolNames(text: string): string {
+function dropImplicitBoolNames(text: string, everywhere = false): string {
   if (!/\b(?:true|false) AS bool\b/.test(text)) return text;
   const tokens = tokenize(text);
   if (tokens === null || !markLevels(tokens)) return text;
@@ -40,7 +40,7 @@ function dropImplicitBoolNames(text: string): string {
     const token = tokens[i] as Token;
     out.push(token.text);
     const named =
-      !token.topLevel &&
+      (everywhere || !token.topLevel) &&
       (token.text === "true" || token.text === "false") &&
       tokens[i + 1]?.type === "space" &&
       tokens[i + 2]?.text === "AS" &&
@@ -63,6 +63,60 @@ const LATE_WORD = new RegExp(`\\b(?:${LATE_KEYWORDS.join("|")})\\b`);
  */
 export function lateKeywordsQuoted(text: string, serverVersionNum: number): string {
   return serverVersionNum >= 170000 ? text : quoteLateKeywords(text);
+}
+
+/**
+ * A SQL-standard function body (`BEGIN ATOMIC … END`, `RETURN …`) as 17 prints it: late
+ * keywords quoted, and on 14 the `bool` name of an unnamed `true` / `false` removed (no name
+ * in a function body means anything).
+ */
+export function functionBodyAsOf17(text: string, serverVersionNum: number): string {
+  const named = serverVersionNum >= 150000 ? text : dropImplicitBoolNames(text, true);
+  return lateKeywordsQuoted(named, serverVersionNum);
+}
+
+/**
+ * An argument list as `pg_get_function_arguments` prints it (`json integer, b text DEFAULT
+ * 'x'::text`), or a result's `TABLE(…)`, with argument names that are late keywords quoted as
+ * 17 quotes them. A name is the first word of an argument (after IN, OUT, INOUT or VARIADIC)
+ * when a type follows it; an argument of type `json` without a name is left as it is.
+ */
+export function argumentNamesAsOf17(text: string, serverVersionNum: number): string {
+  if (serverVersionNum >= 170000 || !LATE_WORD.test(text)) return text;
+  const tokens = tokenize(text);
+  if (tokens === null) return text;
+  const quoted = new Set<number>();
+  // In a result's TABLE(…), its columns are separated at depth 1.
+  const level = /^TABLE\s*\(/.test(text) ? 1 : 0;
+  let depth = 0;
+  let argumentStart = true;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    if (token.text === "(") {
+      depth++;
+      if (depth === 1 && level === 1) argumentStart = true;
+      continue;
+    }
+    if (token.text === ")") depth--;
+    if (token.text === "," && depth === level) {
+      argumentStart = true;
+      continue;
+    }
+    if (!argumentStart || token.type === "space") continue;
+    if (isKeyword(token, "IN", "OUT", "INOUT", "VARIADIC")) continue;
+    argumentStart = false;
+    if (token.type !== "word" || !LATE.has(token.text)) continue;
+    let next = i + 1;
+    while (tokens[next]?.type === "space") next++;
+    const after = tokens[next];
+    const typeFollows =
+      next > i + 1 &&
+      after !== undefined &&
+      (after.type === "quoted" || after.type === "word") &&
+      !isKeyword(after, "DEFAULT");
+    if (typeFollows) quoted.add(i);
+  }
+  return tokens.map((t, i) => (quoted.has(i) ? `"${t.text}"` : t.text)).join("");
 }
 
 /**
