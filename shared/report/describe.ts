@@ -106,7 +106,9 @@ function isTextList(value: unknown): value is string[] {
 export function changedDetail(expected: unknown, actual: unknown): string {
   const full = `${formatValue(expected)} → ${formatValue(actual)}`;
   if (typeof expected === "string" && typeof actual === "string") {
-    return full.length <= 100 && !full.includes("\n") ? full : textDetail(expected, actual);
+    if (full.length <= 100 && !full.includes("\n")) return full;
+    if (!expected.includes("\n") && !actual.includes("\n")) return lineDetail(expected, actual);
+    return textDetail(expected, actual);
   }
   if (!isTextList(expected) || !isTextList(actual)) return truncate(oneLine(full), 160);
   if (full.length <= 80) return full;
@@ -118,6 +120,20 @@ export function changedDetail(expected: unknown, actual: unknown): string {
     ...(extra.length > 0 ? [`extra ${extra.join(", ")}`] : []),
   ];
   return truncate(parts.join("; "), 120);
+}
+
+/**
+ * Two long one-line texts (a check's definition, a checksum): each around where they first
+ * differ, so the difference shows however far in it is:
+ * `…amount > 0) AND (amount < 100… → …amount > 0) AND (amount < 1000…`.
+ */
+function lineDetail(expected: string, actual: string): string {
+  let at = 0;
+  while (at < expected.length && at < actual.length && expected[at] === actual[at]) at++;
+  const from = Math.max(0, at - 20);
+  const window = (text: string) =>
+    `${from > 0 ? "…" : ""}${text.slice(from, from + 45)}${from + 45 < text.length ? "…" : ""}`;
+  return `${window(expected)} → ${window(actual)}`;
 }
 
 function oneLine(text: string): string {

@@ -194,6 +194,18 @@ describe("changedDetail", () => {
     );
   });
 
+  it("shows two long one-line texts around where they first differ, without a line number", () => {
+    const sum = (start: string) => `sha256:${start}${"0".repeat(58)}`;
+    expect(changedDetail(sum("badd47"), sum("ef0ecf"))).toBe(
+      `${sum("badd47").slice(0, 45)}… → ${sum("ef0ecf").slice(0, 45)}…`,
+    );
+    const check = (limit: string) =>
+      `CHECK (((amount > (0)::numeric) AND (status <> ''::text) AND (amount < (${limit})::numeric)))`;
+    expect(changedDetail(check("100"), check("1000"))).toBe(
+      "…) AND (amount < (100)::numeric))) → …) AND (amount < (1000)::numeric)))",
+    );
+  });
+
   it("keeps a grouped definition on one bounded line", () => {
     const detail = changedDetail(
       { using: "(a = 1)\n", with_check: "x".repeat(300) },
