@@ -57,6 +57,12 @@ Options:
   --checkpoints N      also store the schema at the last N migration versions (the head
                        included): an environment whose history says it is at one of them
                        is compared with it, and reports its pending migrations instead
+  --setup FILE         SQL run on the scratch database before the first migration, in its
+                       own transaction (repeatable: in the order given): what the platform
+                       provides before any migration (roles, schemas such as auth, stub
+                       tables such as auth.users, functions, extensions). What it creates
+                       is in the baseline; the file is not a migration (not in the
+                       baseline's migration list, never compared with a history table)
   --out FILE           where to write the baseline (required)
 `;
 

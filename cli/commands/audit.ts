@@ -134,6 +134,10 @@ async function loadBaseline(
   if (config?.migrations && configPath) {
     const dir = fromConfig(configPath, config.migrations.dir);
     const major = config.pgVersion ?? DEFAULT_PG_MAJOR;
+    const setup = config.migrations.setup;
+    const setupFiles = (setup === undefined ? [] : typeof setup === "string" ? [setup] : setup).map(
+      (file) => fromConfig(configPath, file),
+    );
     log(`no baseline file: building one from ${dir} on embedded PostgreSQL ${major}…`);
     const snapshot = await buildBaseline({
       migrationsDir: dir,
@@ -143,6 +147,9 @@ async function loadBaseline(
       ...(config.migrations.placeholderReplacement === undefined
         ? {}
         : { placeholderReplacement: config.migrations.placeholderReplacement }),
+      ...(setupFiles.length > 0
+        ? { setupFiles, setupOrigin: `migrations.setup in ${configPath}` }
+        : {}),
       scratch: { kind: "embedded", major },
       ...(config.schemas ? { schemas: config.schemas } : {}),
       createdAt: new Date().toISOString(),

@@ -3,7 +3,7 @@ import { DEFAULT_PG_MAJOR } from "../../shared/baseline/embedded.ts";
 import type { ScratchSpec } from "../../shared/baseline/scratch.ts";
 import { isMigrationFormatOption, MIGRATION_FORMATS } from "../../shared/baseline/sources/index.ts";
 import { serializeSnapshot } from "../../shared/snapshot/snapshot.ts";
-import { parseCommandArgs, requireValue, schemasValue, stringValue } from "../args.ts";
+import { listValue, parseCommandArgs, requireValue, schemasValue, stringValue } from "../args.ts";
 import { commitDates } from "../commit-dates.ts";
 import { databaseTarget } from "../connect.ts";
 import { CliError } from "../errors.ts";
@@ -87,6 +87,7 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
     placeholder: { type: "string", multiple: true },
     "flyway-config": { type: "string" },
     checkpoints: { type: "string" },
+    setup: { type: "string", multiple: true },
   });
   if (args.values.help) {
     process.stdout.write(BASELINE_HELP);
@@ -106,6 +107,10 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
   const dates = await commitDates(migrationsDir);
   const checkpoints = checkpointCount(stringValue(args, "checkpoints"));
   const flywayConfig = stringValue(args, "flyway-config");
+  const setupFiles = listValue(args, "setup");
+  if (setupFiles.includes("")) {
+    throw new CliError("--setup needs a SQL file path, e.g. --setup db/setup.sql");
+  }
   const snapshot = await buildBaseline({
     migrationsDir,
     format,
@@ -115,6 +120,7 @@ export async function baselineCommand(argv: readonly string[], log: Log): Promis
     ...(placeholders ? { placeholders } : {}),
     commitDates: dates,
     ...(checkpoints === undefined ? {} : { checkpoints }),
+    ...(setupFiles.length > 0 ? { setupFiles, setupOrigin: "--setup" } : {}),
     createdAt: new Date().toISOString(),
     log,
   });

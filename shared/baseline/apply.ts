@@ -373,6 +373,33 @@ async function applyFile(db: Queryable, plan: Plan, ctx: Context): Promise<void>
   }
 }
 
+async function startApplying(db: Queryable, options: ApplyOptions): Promise<Context> {
+  // English server messages, so a missing role can be recognised; refused unless superuser
+  await db.query("SET lc_messages TO 'C'").catch(() => undefined);
+  return {
+    log: options.log ?? (() => undefined),
+    onRoleCreated: options.onRoleCreated ?? (() => undefined),
+    maxCreatedRoles: options.maxCreatedRoles ?? DEFAULT_MAX_CREATED_ROLES,
+    createdRoles: [],
+    attemptedRoles: new Set(),
+  };
+}
+
+/**
+ * Applies one script that is not a migration (a setup file: see setup.ts) as a migration file
+ * is applied, without the hints meant for migrations. Throws `MigrationError` as
+ * `applyMigrations` does.
+ */
+export async function applyScript(
+  db: Queryable,
+  script: SqlScript,
+  options: Pick<ApplyOptions, "log" | "onRoleCreated" | "maxCreatedRoles"> = {},
+): Promise<ApplyResult> {
+  const ctx = await startApplying(db, options);
+  await applyFile(db, plan(script), ctx);
+  return { applied: 1, createdRoles: [...ctx.createdRoles] };
+}
+
 /**
  * Applies migrations in order on one connection (a `pg.Client`: the session matters).
  * Throws `MigrationError` naming the file, line and server error of the first failure;
@@ -384,15 +411,7 @@ export async function applyMigrations(
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const plans = migrations.map(planMigration);
-  const ctx: Context = {
-    log: options.log ?? (() => undefined),
-    onRoleCreated: options.onRoleCreated ?? (() => undefined),
-    maxCreatedRoles: options.maxCreatedRoles ?? DEFAULT_MAX_CREATED_ROLES,
-    createdRoles: [],
-    attemptedRoles: new Set(),
-  };
-  // English server messages, so a missing role can be recognised; refused unless superuser
-  await db.query("SET lc_messages TO 'C'").catch(() => undefined);
+  const ctx = await startApplying(db, options);
   try {
     for (const [index, current] of plans.entries()) {
       if (options.searchPath) await setSearchPath(db, options.searchPath, current.main.file);
@@ -446,7 +465,7 @@ export function applyHint(
   if (sqlstate === "42P01" || sqlstate === "3F000") {
     return options.searchPath
       ? `hint: search_path was ${options.searchPath.path} (Flyway's default schema); check flyway.defaultSchema and flyway.schemas, or that an earlier migration creates it`
-      : "hint: the migrations may expect a schema or search_path their tool sets (Flyway: flyway.defaultSchema or flyway.schemas in a flyway.conf beside the migrations)";
+      : "hint: the migrations may expect a schema or search_path their tool sets (Flyway: flyway.defaultSchema or flyway.schemas in a flyway.conf beside the migrations), or objects their platform creates before any migration (stub them in a setup file: --setup FILE, or migrations.setup in the config)";
   }
   if ((sqlstate === "0A000" || sqlstate === "58P01") && /extension/i.test(message)) {
     return "hint: the scratch server does not have this extension: build on a server that has it with --scratch-url URL";

@@ -4,8 +4,9 @@ import type { Snapshot, SnapshotObjects } from "../snapshot/model.ts";
 import { createSnapshot } from "../snapshot/snapshot.ts";
 import { applyMigrations, checkMigrations } from "./apply.ts";
 import { EngineError } from "./errors.ts";
-import { provisionScratch, type ScratchSpec } from "./scratch.ts";
+import { provisionScratch, type ScratchDatabase, type ScratchSpec } from "./scratch.ts";
 import { prepareSession } from "./session.ts";
+import { readSetupFiles, runSetupFiles } from "./setup.ts";
 import { type MigrationFormatOption, readMigrations } from "./sources/index.ts";
 
 export interface BuildBaselineOptions {
@@ -36,6 +37,31 @@ export interface BuildBaselineOptions {
    * not timestamps (the caller reads them, e.g. from git).
    */
   readonly commitDates?: Readonly<Record<string, string>>;
+  /**
+   * Setup files (paths), run in order on the scratch database before the first migration: what
+   * the platform provides (roles, schemas, stub tables and functions). Not migrations: not in
+   * `source.migrations`, never compared with a history table (see setup.ts).
+   */
+  readonly setupFiles?: readonly string[];
+  /** Where the setup files were named, for messages; default `--setup`. */
+  readonly setupOrigin?: string;
+}
+
+/** A session on the scratch database (the caller ends it). */
+async function connectScratch(scratch: ScratchDatabase): Promise<pg.Client> {
+  const client = new pg.Client(scratch.connection);
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (cause) {
+    await client.end().catch(() => undefined);
+    throw new EngineError(
+      "scratch_connect_failed",
+      `could not connect to the scratch database on ${scratch.description}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  return client;
 }
 
 /** Where the checkpoints are taken: indexes into the migrations, oldest first (head excluded). */
@@ -83,6 +109,12 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
   // what a fresh database runs (Flyway: not the versioned migrations a baseline migration covers)
   const toApply = set.migrations.filter((m) => m.recordOnly !== true);
   checkMigrations(toApply);
+  const setupFiles = await readSetupFiles(options.setupFiles ?? [], options.setupOrigin);
+  for (const setup of setupFiles) {
+    log(
+      `setup file ${setup.file}: ${setup.checksum} (runs before the migrations; not a migration, not recorded in the baseline)`,
+    );
+  }
   const at = checkpointIndexes(toApply, options.checkpoints ?? 1, log);
   const checkpoints: { version: string; objects: SnapshotObjects }[] = [];
   if (at.length > 0 && set.format === "sql") {
@@ -94,18 +126,21 @@ export async function buildBaseline(options: BuildBaselineOptions): Promise<Snap
   const scratch = await provisionScratch(options.scratch, { log });
   let introspected: Awaited<ReturnType<typeof introspect>>;
   try {
-    const client = new pg.Client(scratch.connection);
-    client.on("error", () => undefined);
-    try {
+    if (setupFiles.length > 0) {
+      // Its own session: what the setup sets (SET search_path, SET ROLE…) does not reach the
+      // migrations, which start as the tool's connection would (ALTER DATABASE … SET included).
+      const setupClient = await connectScratch(scratch);
       try {
-        await client.connect();
-      } catch (cause) {
-        throw new EngineError(
-          "scratch_connect_failed",
-          `could not connect to the scratch database on ${scratch.description}: ${(cause as Error).message}`,
-          { cause },
-        );
+        await runSetupFiles(setupClient, setupFiles, {
+          log,
+          adoptRole: (role) => scratch.adoptRole(role),
+        });
+      } finally {
+        await setupClient.end().catch(() => undefined);
       }
+    }
+    const client = await connectScratch(scratch);
+    try {
       const session = set.setup ? await prepareSession(client, set.setup, log) : undefined;
       const searchPath = session?.searchPath;
       const apply = (from: number, to: number) =>

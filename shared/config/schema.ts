@@ -43,6 +43,9 @@ export const MIGRATION_FORMATS = [
 
 export { AwsConfigSchema, AwsScheduleConfigSchema, AwsVpcConfigSchema } from "./aws-schema.ts";
 
+const SETUP_EXPECTED =
+  'expected a setup SQL file path, or a non-empty list of them, like "db/setup.sql"';
+
 export const MigrationsConfigSchema = z.strictObject(
   {
     dir: text("expected the migrations folder (a non-empty string)"),
@@ -55,6 +58,21 @@ export const MigrationsConfigSchema = z.strictObject(
       .optional(),
     /** Flyway's `placeholderReplacement` (default true). */
     placeholderReplacement: z.boolean({ error: "expected true or false" }).optional(),
+    /**
+     * SQL file(s) run on the scratch database before the first migration (what the platform
+     * provides: roles, schemas, stub tables and functions); not migrations.
+     */
+    setup: z
+      .union(
+        [
+          text(SETUP_EXPECTED),
+          z
+            .array(text(SETUP_EXPECTED), { error: SETUP_EXPECTED })
+            .min(1, { error: SETUP_EXPECTED }),
+        ],
+        { error: SETUP_EXPECTED },
+      )
+      .optional(),
   },
   { error: 'expected an object like { "dir": "migrations" }' },
 );

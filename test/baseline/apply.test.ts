@@ -56,7 +56,7 @@ afterEach(async () => {
 });
 
 const SCHEMA_HINT =
-  "the migrations may expect a schema or search_path their tool sets (Flyway: flyway.defaultSchema or flyway.schemas in a flyway.conf beside the migrations)";
+  "the migrations may expect a schema or search_path their tool sets (Flyway: flyway.defaultSchema or flyway.schemas in a flyway.conf beside the migrations), or objects their platform creates before any migration (stub them in a setup file: --setup FILE, or migrations.setup in the config)";
 
 describe("applyMigrations", () => {
   it("applies a folder whose file holds CREATE INDEX CONCURRENTLY, outside a transaction", async () => {

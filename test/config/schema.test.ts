@@ -53,6 +53,13 @@ describe("parseConfig", () => {
     expect(config).toEqual(input);
   });
 
+  it("accepts migrations.setup as one path or a list of paths", () => {
+    for (const setup of ["db/setup.sql", ["db/roles.sql", "db/auth.sql"]]) {
+      const config = parseConfig(JSON.stringify({ migrations: { dir: "m", setup } }), FILE);
+      expect(config.migrations?.setup).toEqual(setup);
+    }
+  });
+
   it("gives rules and overrides that diffSnapshots accepts as they are", () => {
     const config = parseConfig(
       JSON.stringify({
@@ -152,6 +159,18 @@ describe("parseConfig", () => {
       { migrations: { dir: "m", format: "liquibase" } },
       'pgdrift.config.json: migrations.format: expected one of auto, sql, flyway, golang-migrate, dbmate, prisma, node-pg-migrate, got "liquibase"',
       "migrations.format",
+    ],
+    [
+      "an empty list of setup files",
+      { migrations: { dir: "m", setup: [] } },
+      'pgdrift.config.json: migrations.setup: expected a setup SQL file path, or a non-empty list of them, like "db/setup.sql", got a list',
+      "migrations.setup",
+    ],
+    [
+      "a setup file that is not a path",
+      { migrations: { dir: "m", setup: ["db/setup.sql", 3] } },
+      'pgdrift.config.json: migrations.setup: expected a setup SQL file path, or a non-empty list of them, like "db/setup.sql", got a list',
+      "migrations.setup",
     ],
     [
       "migrations given as a string",
