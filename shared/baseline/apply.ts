@@ -194,9 +194,16 @@ function metaCommandHelp(command: string): string {
   return "pgdrift sends SQL to the server, it is not psql; do what the command does in SQL or remove it";
 }
 
+/**
+ * pg_dump 17.6, 16.10, 15.14 and later frame a plain dump with `\restrict KEY` and
+ * `\unrestrict KEY`, which only stop psql from running other meta-commands from the dump:
+ * nothing to do for a script sent as SQL.
+ */
+const DUMP_FRAME = new Set(["\\restrict", "\\unrestrict"]);
+
 function plan(migration: SqlScript): Plan {
   const { statements, metaCommands } = splitSql(migration.sql);
-  const meta = metaCommands[0];
+  const meta = metaCommands.find((m) => !DUMP_FRAME.has(m.command));
   if (meta) {
     throw new MigrationError(
       migration.file,
@@ -204,9 +211,24 @@ function plan(migration: SqlScript): Plan {
       { line: meta.line },
     );
   }
+  const database = statements.find(
+    (s) => (s.words[0] === "create" || s.words[0] === "drop") && s.words[1] === "database",
+  );
+  if (database) {
+    throw new MigrationError(
+      migration.file,
+      `migration ${migration.file} line ${database.line}: ${database.words[0]?.toUpperCase()} DATABASE is not applied: the baseline is the schema built in one scratch database, and another database would be neither read nor removed; remove the statement from the migrations`,
+      { line: database.line },
+    );
+  }
+  // The dump's frame lines become comments in what is sent (same lines, so errors keep theirs).
+  let sql = migration.sql;
+  for (const frame of metaCommands.filter((m) => DUMP_FRAME.has(m.command)).reverse()) {
+    sql = `${sql.slice(0, frame.offset)}-- ${sql.slice(frame.offset)}`;
+  }
   return {
     file: migration.file,
-    sql: migration.sql,
+    sql,
     statements,
     ownTransactions: statements.some((statement) => transactionEffect(statement.words) !== null),
     noTransaction: migration.transaction === false,

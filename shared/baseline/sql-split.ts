@@ -117,6 +117,15 @@ function isRoutineDefinition(words: readonly string[]): boolean {
   return routine(words[1]) || (words[1] === "or" && words[2] === "replace" && routine(words[3]));
 }
 
+/** `COPY … FROM stdin`: its rows follow in the script, as psql reads them. */
+const COPY_FROM_STDIN = /^copy\b[^;]*\bfrom\s+stdin\b/i;
+
+/** Where the rows of a `COPY … FROM stdin` end: after the line `\.`, or at the end of the text. */
+function endOfCopyData(text: string, from: number): number {
+  const end = /^\\\.[ \t\r]*$/m.exec(text.slice(from));
+  return end === null ? text.length : from + end.index + end[0].length;
+}
+
 export function splitSql(text: string): SplitResult {
   const lines = new LineIndex(text);
   const statements: SqlStatement[] = [];
@@ -166,7 +175,18 @@ export function splitSql(text: string): SplitResult {
       continue;
     }
     if (c === 0x3b /* ; */) {
-      if (parenDepth === 0 && beginDepth === 0) finish(i);
+      if (parenDepth === 0 && beginDepth === 0) {
+        const copyLine =
+          start >= 0 && COPY_FROM_STDIN.test(text.slice(start, i)) ? lines.lineAt(start) : 0;
+        finish(i);
+        if (copyLine > 0) {
+          // psql sends the lines after it, up to `\.`, as the rows: data, not SQL (a quote in
+          // a name would open a string that swallows the rest of the file).
+          metaCommands.push({ command: "\\.", offset: i, line: copyLine });
+          i = endOfCopyData(text, i + 1);
+          continue;
+        }
+      }
       i++;
       continue;
     }

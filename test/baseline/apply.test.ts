@@ -175,6 +175,39 @@ describe("applyMigrations", () => {
     expect(await exists(db, "public.t_id")).toBe(true);
   });
 
+  it("applies a recent pg_dump's script: its \\restrict and \\unrestrict lines do nothing", async () => {
+    const db = await database();
+    const sql = "\\restrict 3fKx9\nCREATE TABLE dumped (id int);\n\\unrestrict 3fKx9\n";
+    await applyMigrations(db.client, [{ file: "001_schema.sql", sql }]);
+    expect(await exists(db, "public.dumped")).toBe(true);
+  });
+
+  it("refuses CREATE DATABASE and DROP DATABASE: another database is neither read nor removed", async () => {
+    const db = await database();
+    for (const [statement, line] of [
+      ["CREATE DATABASE appdb", 2],
+      ["DROP DATABASE IF EXISTS appdb", 2],
+    ] as const) {
+      const sql = `-- the app's database\n${statement};\nCREATE TABLE t (id int);`;
+      const error = await migrationError(
+        applyMigrations(db.client, [{ file: "001_init.sql", sql }]),
+      );
+      expect(error.message).toBe(
+        `migration 001_init.sql line ${line}: ${statement.split(" ").slice(0, 2).join(" ")} is not applied: the baseline is the schema built in one scratch database, and another database would be neither read nor removed; remove the statement from the migrations`,
+      );
+    }
+    expect(await exists(db, "public.t")).toBe(false);
+  });
+
+  it("names the COPY line when a script carries COPY … FROM stdin data", async () => {
+    const db = await database();
+    const sql = "CREATE TABLE p (name text);\nCOPY p (name) FROM stdin;\nO'BRIEN\n\\.\n";
+    const error = await migrationError(applyMigrations(db.client, [{ file: "001_dump.sql", sql }]));
+    expect(error.message).toBe(
+      "migration 001_dump.sql line 2: psql meta-command \\. is not supported: COPY … FROM stdin data is a psql feature; load the rows with INSERT statements",
+    );
+  });
+
   it("reports an error raised at COMMIT without a line", async () => {
     const db = await database();
     const sql = `CREATE TABLE p (id int PRIMARY KEY);

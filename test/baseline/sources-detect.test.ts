@@ -72,6 +72,17 @@ describe("--format auto", () => {
     );
   });
 
+  it("points at a migrations sub-folder when given the project's folder", async () => {
+    const dir = await folder({
+      "schema.prisma": 'datasource db { provider = "postgresql" }',
+      "migrations/20240101000000_init/migration.sql": "CREATE TABLE t (id int);",
+      "migrations/migration_lock.toml": 'provider = "postgresql"',
+    });
+    const error = await sourceError(readMigrations(dir));
+    expect(error.message).toMatch(/\); did you mean --migrations \S+\/migrations\?$/);
+    expect((await readMigrations(join(dir, "migrations"))).format).toBe("prisma");
+  });
+
   it("refuses a missing folder with the folder's own error", async () => {
     const missing = join(tmpdir(), "pgdrift-no-such-folder-9c1d");
     const error = await sourceError(readMigrations(missing));

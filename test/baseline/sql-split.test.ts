@@ -167,6 +167,18 @@ END`;
     ]);
   });
 
+  it("reads the rows after COPY … FROM stdin as data up to \\., quotes included", () => {
+    const result = splitSql(
+      "CREATE TABLE p (name text);\nCOPY public.p (name) FROM stdin;\nO'BRIEN\r\nx;y\n\\.\r\nCREATE TABLE q ();\n",
+    );
+    expect(result.metaCommands.map((m) => [m.command, m.line])).toEqual([["\\.", 2]]);
+    expect(result.statements.map((s) => s.text)).toEqual([
+      "CREATE TABLE p (name text)",
+      "COPY public.p (name) FROM stdin",
+      "CREATE TABLE q ()",
+    ]);
+  });
+
   it("finds no meta-command in dollar quotes or comments", () => {
     const result = splitSql("DO $$\n\\x\n$$;\n-- \\i y\n/* \\i z */ SELECT 1");
     expect(result.metaCommands).toEqual([]);

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { MigrationSourceError } from "../errors.ts";
 import { type FolderEntry, listFolder, listTree } from "./files.ts";
 import { classifyFlywayName } from "./flyway.ts";
@@ -80,5 +81,13 @@ export async function detectFormat(dir: string): Promise<MigrationFormat> {
   const [format] = evidence.keys();
   if (format) return format;
   if (files.some((entry) => entry.name.endsWith(".sql"))) return "sql";
-  throw new MigrationSourceError(dir, `no migrations found in ${dir} (looked for ${LOOKED_FOR})`);
+  // A project folder given for its migrations folder (Prisma's prisma/ beside migrations/).
+  const inner = top.find(
+    (entry) => entry.type === "folder" && /^(db_)?migrations?$/i.test(entry.name),
+  );
+  const hint = inner ? `; did you mean --migrations ${join(dir, inner.name)}?` : "";
+  throw new MigrationSourceError(
+    dir,
+    `no migrations found in ${dir} (looked for ${LOOKED_FOR})${hint}`,
+  );
 }
