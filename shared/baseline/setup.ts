@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { Queryable } from "../introspect/queryable.ts";
-import { applyScript, checkMigrations } from "./apply.ts";
+import { applyScript } from "./apply.ts";
 import { MigrationError, MigrationSourceError } from "./errors.ts";
+import { checkMigrations } from "./plan.ts";
 import { splitSql } from "./sql-split.ts";
 
 /**

@@ -1,12 +1,9 @@
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  applyMigrations,
-  checkMigrations,
-  type SqlMigration,
-} from "../../shared/baseline/apply.ts";
+import { applyMigrations } from "../../shared/baseline/apply.ts";
 import { MigrationError } from "../../shared/baseline/errors.ts";
+import { checkMigrations, type SqlMigration } from "../../shared/baseline/plan.ts";
 import { readMigrations } from "../../shared/baseline/sources/index.ts";
 import { adminUrl, createTestDatabase, type TestDatabase } from "../support/db.ts";
 
