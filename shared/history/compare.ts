@@ -1,4 +1,4 @@
-import { isFlywayBaselineFile } from "../baseline/sources/flyway.ts";
+import { isFlywayBaselineFile } from "../baseline/sources/flyway-names.ts";
 import {
   compareFlywayVersions,
   type FlywayVersion,

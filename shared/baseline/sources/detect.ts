@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MigrationSourceError } from "../errors.ts";
 import { type FolderEntry, listFolder, listTree } from "./files.ts";
-import { classifyFlywayName } from "./flyway.ts";
+import { classifyFlywayName } from "./flyway-names.ts";
 import type { MigrationFormat } from "./source.ts";
 
 /**
