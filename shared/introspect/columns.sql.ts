@@ -9,7 +9,7 @@ import {
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
 import type { TablesRead } from "./tables.sql.ts";
-import { lateKeywordsQuoted } from "./view-definition.ts";
+import { deparsedAsOf17, typeNameAsOf17 } from "./view-definition.ts";
 
 /**
  * Columns of the tables in scope (the table reader decides which tables are), read for
@@ -180,8 +180,9 @@ export async function readColumns(
     for (const row of rows) {
       if (!identityOf.has(row.relid)) continue;
       if (row.expression !== null) {
-        row.expression = lateKeywordsQuoted(row.expression, serverVersionNum);
+        row.expression = deparsedAsOf17(row.expression, serverVersionNum);
       }
+      row.type = typeNameAsOf17(row.type, serverVersionNum);
       names.set(columnKey(row.relid, row.attnum), {
         name: row.quoted_name,
         collation: row.attcollation,

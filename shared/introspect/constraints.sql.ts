@@ -11,7 +11,7 @@ import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { qualifiedName, quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
 import type { TablesRead } from "./tables.sql.ts";
-import { lateKeywordsQuoted } from "./view-definition.ts";
+import { deparsedAsOf17 } from "./view-definition.ts";
 
 /**
  * Table constraints, from pg_constraint's structured columns: key columns, referenced table
@@ -234,7 +234,7 @@ export async function readConstraints(
     if (table === undefined) continue;
     if ((row.contype === "c" || row.contype === "x") && row.body === null)
       throw vanished(row, table);
-    if (row.body !== null) row.body = lateKeywordsQuoted(row.body, serverVersionNum);
+    if (row.body !== null) row.body = deparsedAsOf17(row.body, serverVersionNum);
     const backs = row.contype === "p" || row.contype === "u" || row.contype === "x";
     if (backs) backingIndexes.add(row.index_oid);
     const index = row.contype === "x" ? undefined : backs ? indexes.get(row.index_oid) : undefined;

@@ -9,6 +9,7 @@ import {
   quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
+import { deparsedAsOf17, typeNameAsOf17 } from "./view-definition.ts";
 
 /**
  * Domains. The default is deparsed from `typdefaultbin` under the session's empty search_path
@@ -95,10 +96,17 @@ export function mapDomain(row: DomainRow): DomainObject {
 export async function readDomains(
   db: Queryable,
   schemas: readonly string[] | null,
-  _serverVersionNum: number,
+  serverVersionNum: number,
 ): Promise<Record<string, DomainObject>> {
   const rows = await catalogQuery<DomainRow>(db, "domains", DOMAINS_SQL, [schemas]);
   const domains: Record<string, DomainObject> = {};
-  for (const row of rows) domains[row.identity] = mapDomain(row);
+  for (const row of rows) {
+    if (serverVersionNum < 170000) {
+      row.data_type = typeNameAsOf17(row.data_type, serverVersionNum);
+      if (row.default !== null) row.default = deparsedAsOf17(row.default, serverVersionNum);
+      row.constraint_defs = row.constraint_defs.map((d) => deparsedAsOf17(d, serverVersionNum));
+    }
+    domains[row.identity] = mapDomain(row);
+  }
   return domains;
 }

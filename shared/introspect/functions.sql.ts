@@ -8,7 +8,7 @@ import {
   quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
-import { argumentNamesAsOf17, functionBodyAsOf17 } from "./view-definition.ts";
+import { argumentNamesAsOf17, functionBodyAsOf17, typeNameAsOf17 } from "./view-definition.ts";
 
 export interface FunctionsRead {
   readonly functions: Record<string, FunctionObject>;
@@ -200,8 +200,17 @@ export async function readFunctions(
   );
   if (serverVersionNum < 170000) {
     for (const row of rows) {
-      row.signature = argumentNamesAsOf17(row.signature, serverVersionNum);
-      if (row.result !== null) row.result = argumentNamesAsOf17(row.result, serverVersionNum);
+      row.arguments = typeNameAsOf17(row.arguments, serverVersionNum);
+      row.signature = typeNameAsOf17(
+        argumentNamesAsOf17(row.signature, serverVersionNum),
+        serverVersionNum,
+      );
+      if (row.result !== null) {
+        row.result = typeNameAsOf17(
+          argumentNamesAsOf17(row.result, serverVersionNum),
+          serverVersionNum,
+        );
+      }
       if (row.sql_body !== null) row.sql_body = functionBodyAsOf17(row.sql_body, serverVersionNum);
     }
   }

@@ -5,7 +5,7 @@ import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
 import { byIdentity, type TablesRead } from "./tables.sql.ts";
-import { lateKeywordsQuoted } from "./view-definition.ts";
+import { deparsedAsOf17 } from "./view-definition.ts";
 
 /**
  * Indexes of the tables in scope, from pg_index's structured columns: key column numbers,
@@ -178,11 +178,10 @@ export function fetchIndexRows(
     for (const row of rows) {
       if (row.expressions !== null) {
         row.expressions = row.expressions.map((e) =>
-          e === null ? e : lateKeywordsQuoted(e, serverVersionNum),
+          e === null ? e : deparsedAsOf17(e, serverVersionNum),
         );
       }
-      if (row.predicate !== null)
-        row.predicate = lateKeywordsQuoted(row.predicate, serverVersionNum);
+      if (row.predicate !== null) row.predicate = deparsedAsOf17(row.predicate, serverVersionNum);
     }
     return rows;
   });

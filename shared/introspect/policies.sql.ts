@@ -3,7 +3,7 @@ import { relationVanished } from "./errors.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
-import { lateKeywordsQuoted } from "./view-definition.ts";
+import { deparsedAsOf17 } from "./view-definition.ts";
 
 /** Row-level security policies on tables in scope; only USING and WITH CHECK are deparsed. */
 const POLICIES_SQL = /* SQL */ `
@@ -78,9 +78,8 @@ export async function readPolicies(
       permissive: row.permissive,
       roles: sorted(row.roles ?? []),
       table,
-      using: row.using === null ? null : lateKeywordsQuoted(row.using, serverVersionNum),
-      with_check:
-        row.with_check === null ? null : lateKeywordsQuoted(row.with_check, serverVersionNum),
+      using: row.using === null ? null : deparsedAsOf17(row.using, serverVersionNum),
+      with_check: row.with_check === null ? null : deparsedAsOf17(row.with_check, serverVersionNum),
     };
   }
   return policies;

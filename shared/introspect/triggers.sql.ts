@@ -3,7 +3,7 @@ import { relationVanished } from "./errors.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
-import { lateKeywordsQuoted } from "./view-definition.ts";
+import { deparsedAsOf17 } from "./view-definition.ts";
 
 /**
  * User triggers on tables, views and materialized views in scope. Internal triggers (those
@@ -83,7 +83,7 @@ export async function readTriggers(
     triggers[`${table}.${row.quoted_name}`] = {
       comment: row.comment,
       definition: triggerDefinition(
-        lateKeywordsQuoted(row.definition, serverVersionNum),
+        deparsedAsOf17(row.definition, serverVersionNum),
         row.quoted_name,
       ),
       enabled: ENABLED[row.enabled] ?? "enabled",

@@ -8,6 +8,7 @@ import {
   quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
+import { typeNameAsOf17 } from "./view-definition.ts";
 
 /** A collation's or operator class's name as SQL spells it: bare in pg_catalog (`"C"`), qualified elsewhere. */
 function catalogName(nspExpr: string, nameExpr: string): string {
@@ -218,10 +219,19 @@ export function mapType(row: TypeRow): TypeObject {
 export async function readTypes(
   db: Queryable,
   schemas: readonly string[] | null,
-  _serverVersionNum: number,
+  serverVersionNum: number,
 ): Promise<Record<string, TypeObject>> {
   const rows = await catalogQuery<TypeRow>(db, "types", TYPES_SQL, [schemas]);
   const types: Record<string, TypeObject> = {};
-  for (const row of rows) types[row.identity] = mapType(row);
+  for (const row of rows) {
+    if (serverVersionNum < 170000) {
+      const asOf17 = (text: string | null) =>
+        text === null ? null : typeNameAsOf17(text, serverVersionNum);
+      row.attributes = row.attributes?.map((a) => typeNameAsOf17(a, serverVersionNum)) ?? null;
+      row.subtype = asOf17(row.subtype);
+      row.element = asOf17(row.element);
+    }
+    types[row.identity] = mapType(row);
+  }
   return types;
 }

@@ -22,7 +22,7 @@ export function normalizeViewDefinition(text: string, serverVersionNum: number):
   const trimmed = text.replace(/;?\s*$/, "");
   const unqualified = serverVersionNum >= 160000 ? trimmed : unqualifySingleSource(trimmed);
   const named = serverVersionNum >= 150000 ? unqualified : dropImplicitBoolNames(unqualified);
-  return serverVersionNum >= 170000 ? named : quoteLateKeywords(named);
+  return deparsedAsOf17(named, serverVersionNum);
 }
 
 /**
@@ -56,13 +56,40 @@ const LATE = new Set(LATE_KEYWORDS);
 const LATE_WORD = new RegExp(`\\b(?:${LATE_KEYWORDS.join("|")})\\b`);
 
 /**
- * Deparsed SQL (a view's query, a check body, a default, an index expression or predicate, a
- * trigger) as PostgreSQL 17 and later print it: see quoteLateKeywords. Function definitions
- * are not passed through it: in their argument lists a type follows its parameter's name, and
- * `json` there is a type.
+ * Deparsed SQL (a check body, a default, an index expression or predicate, a policy, a trigger,
+ * a function's SQL-standard body) as PostgreSQL 17 and later print it: late keywords quoted
+ * (quoteLateKeywords) and, before 16, XMLSERIALIZE's default NO INDENT spelled out
+ * (xmlserializeIndent). An argument list is read by argumentNamesAsOf17 instead: a type
+ * follows its parameter's name there.
  */
-export function lateKeywordsQuoted(text: string, serverVersionNum: number): string {
-  return serverVersionNum >= 170000 ? text : quoteLateKeywords(text);
+export function deparsedAsOf17(text: string, serverVersionNum: number): string {
+  if (serverVersionNum >= 170000) return text;
+  return quoteLateKeywords(serverVersionNum >= 160000 ? text : xmlserializeIndent(text));
+}
+
+/**
+ * PostgreSQL 16 added XMLSERIALIZE's INDENT option and prints its default, `NO INDENT`
+ * (`XMLSERIALIZE(CONTENT x AS text NO INDENT)`); earlier majors print nothing there. It is
+ * added, as 16 prints it, to each XMLSERIALIZE call of text from an earlier server.
+ */
+function xmlserializeIndent(text: string): string {
+  if (!text.includes("XMLSERIALIZE(")) return text;
+  const tokens = tokenize(text);
+  if (tokens === null) return text;
+  const inserts = new Set<number>();
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isKeyword(tokens[i] as Token, "XMLSERIALIZE") || tokens[i + 1]?.text !== "(") continue;
+    let depth = 0;
+    for (let j = i + 1; j < tokens.length; j++) {
+      const text = (tokens[j] as Token).text;
+      if (text === "(") depth++;
+      else if (text === ")" && --depth === 0) {
+        inserts.add(j);
+        break;
+      }
+    }
+  }
+  return tokens.map((t, i) => (inserts.has(i) ? ` NO INDENT${t.text}` : t.text)).join("");
 }
 
 /**
@@ -72,7 +99,7 @@ export function lateKeywordsQuoted(text: string, serverVersionNum: number): stri
  */
 export function functionBodyAsOf17(text: string, serverVersionNum: number): string {
   const named = serverVersionNum >= 150000 ? text : dropImplicitBoolNames(text, true);
-  return lateKeywordsQuoted(named, serverVersionNum);
+  return deparsedAsOf17(named, serverVersionNum);
 }
 
 /**
@@ -130,16 +157,53 @@ function quoteLateKeywords(text: string): string {
   if (!LATE_WORD.test(text)) return text;
   const tokens = tokenize(text);
   if (tokens === null) return text;
-  let previous: Token | undefined;
-  const out: string[] = [];
-  for (const token of tokens) {
-    const cast = previous?.text === "::";
-    out.push(
-      token.type === "word" && LATE.has(token.text) && !cast ? `"${token.text}"` : token.text,
-    );
-    if (token.type !== "space") previous = token;
-  }
-  return out.join("");
+  const significant = tokens.filter((t) => t.type !== "space");
+  return tokens
+    .map((token) => {
+      if (token.type !== "word" || !LATE.has(token.text)) return token.text;
+      const at = significant.indexOf(token);
+      const before = significant[at - 1];
+      const after = significant[at + 1];
+      return token.text === "json" && isJsonType(before, after) ? token.text : `"${token.text}"`;
+    })
+    .join("");
+}
+
+/** What may follow a type in a column definition list, XMLTABLE or JSON_TABLE columns. */
+const AFTER_COLUMN_TYPE = new Set([",", ")", "[", "PATH", "DEFAULT", "NOT", "FORMAT"]);
+
+/**
+ * Whether a bare `json` is the built-in type (printed bare by every major) rather than a name:
+ * after `::` or `RETURNING`, or after a column's name in a column definition list
+ * (`AS t(a json, b integer)`, `COLUMNS j json PATH …`). Unqualified, it can only be the
+ * built-in type there: the empty search_path qualifies every other.
+ */
+function isJsonType(before: Token | undefined, after: Token | undefined): boolean {
+  if (before === undefined) return false;
+  if (before.text === "::" || isKeyword(before, "RETURNING")) return true;
+  const namedBefore =
+    before.type === "quoted" || (before.type === "word" && /^[a-z_][a-z0-9_$]*$/.test(before.text));
+  return namedBefore && after !== undefined && AFTER_COLUMN_TYPE.has(after.text);
+}
+
+/**
+ * A type's name as `format_type` and the function printers spell it (`kw."json_value"[]`,
+ * `integer, kw.json_object`), PostgreSQL 17 style: a late keyword that is part of a qualified
+ * name (next to a `.`) is quoted. The built-in `json` is never qualified, and stays bare.
+ */
+export function typeNameAsOf17(text: string, serverVersionNum: number): string {
+  if (serverVersionNum >= 170000 || !LATE_WORD.test(text)) return text;
+  const tokens = tokenize(text);
+  if (tokens === null) return text;
+  return tokens
+    .map((token, i) =>
+      token.type === "word" &&
+      LATE.has(token.text) &&
+      (tokens[i - 1]?.text === "." || tokens[i + 1]?.text === ".")
+        ? `"${token.text}"`
+        : token.text,
+    )
+    .join("");
 }
 
 type TokenType = "word" | "quoted" | "string" | "space" | "punct";

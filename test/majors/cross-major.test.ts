@@ -85,17 +85,17 @@ describe("the never-drift-every-kind schema across PostgreSQL majors", () => {
       policy: count("policy"),
     }).toEqual({
       schema: 3,
-      table: 9,
-      column: 47,
-      constraint: 16,
+      table: 11,
+      column: 51,
+      constraint: 17,
       index: 8,
-      view: 4,
+      view: 5,
       materialized_view: 1,
       sequence: 1,
       procedure: 1,
       trigger: 3,
-      type: 3,
-      domain: 2,
+      type: 4,
+      domain: 3,
       policy: 4,
     });
     expect(Object.keys(objects.function)).toEqual(
