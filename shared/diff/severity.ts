@@ -141,6 +141,14 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
     exceptAttributes: ["name", "comment"],
     when: (finding) => !isIndexStorageChange(finding),
   },
+  // Only an identity column's sequence options differ (START WITH, INCREMENT BY, …).
+  {
+    severity: "medium",
+    change: "changed",
+    kinds: ["column"],
+    attributes: ["identity"],
+    when: (finding) => evidenceFlag(finding, "sequenceOptions") === true,
+  },
   {
     severity: "high",
     change: "changed",

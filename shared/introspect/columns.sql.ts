@@ -19,6 +19,12 @@ import { deparsedAsOf17, typeNameAsOf17 } from "./view-definition.ts";
  * before 18 no table has such a constraint row, so the lookup (one index probe per column,
  * a quarter of the query's time on 50,000 columns) is left out there.
  */
+/** The smallest and largest values of an identity sequence's type (smallint, integer, bigint). */
+const TYPE_MIN =
+  "CASE s.seqtypid WHEN 21 THEN -32768 WHEN 23 THEN -2147483648 ELSE -9223372036854775807 - 1 END";
+const TYPE_MAX =
+  "CASE s.seqtypid WHEN 21 THEN 32767 WHEN 23 THEN 2147483647 ELSE 9223372036854775807 END";
+
 function columnsSql(serverVersionNum: number, sliced: boolean): string {
   const notNullRows = serverVersionNum >= 180000;
   const notValidConstraint = notNullRows ? quoteIdent("nn.conname") : "NULL::text";
@@ -46,6 +52,24 @@ SELECT a.attrelid::int8::text AS relid,
        -- row (contype 'n') unvalidated.
        ${notValidConstraint} AS not_valid_constraint,
        a.attidentity,                      -- '' none, 'a' always, 'd' by default
+       -- An identity column's sequence options that are not the defaults, in CREATE order.
+       CASE WHEN a.attidentity <> '' THEN (
+         SELECT pg_catalog.concat_ws(' ',
+           CASE WHEN s.seqstart <> CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END
+             THEN 'START WITH ' || s.seqstart END,
+           CASE WHEN s.seqincrement <> 1 THEN 'INCREMENT BY ' || s.seqincrement END,
+           CASE WHEN s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1
+               ELSE ${TYPE_MIN} END THEN 'MINVALUE ' || s.seqmin END,
+           CASE WHEN s.seqmax <> CASE WHEN s.seqincrement > 0 THEN ${TYPE_MAX}
+               ELSE -1 END THEN 'MAXVALUE ' || s.seqmax END,
+           CASE WHEN s.seqcache <> 1 THEN 'CACHE ' || s.seqcache END,
+           CASE WHEN s.seqcycle THEN 'CYCLE' END)
+         FROM pg_catalog.pg_depend dep
+         JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid
+         WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = a.attrelid
+           AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'
+           AND dep.classid = 'pg_catalog.pg_class'::regclass
+         LIMIT 1) END AS identity_options,
        a.attgenerated,                     -- '' none, 's' stored
        -- A default cannot reference a column, so it is deparsed without its table (relid 0):
        -- that opens no relation and so waits on no lock. Generation expressions need it.
@@ -84,12 +108,20 @@ interface ColumnRow {
   nullable: boolean;
   not_valid_constraint: string | null;
   attidentity: string;
+  identity_options: string | null;
   attgenerated: string;
   expression: string | null;
   attcollation: string;
   collation_oid: string | null;
   comment: string | null;
   privileges: string[] | null;
+}
+
+/** `always` / `by default`, with the sequence's options that are not the defaults: `by default (START WITH 1000)`. */
+function identityOf(row: ColumnRow): string | null {
+  const kind = row.attidentity === "a" ? "always" : row.attidentity === "d" ? "by default" : null;
+  if (kind === null || !row.identity_options) return kind;
+  return `${kind} (${row.identity_options})`;
 }
 
 export function mapColumn(
@@ -105,7 +137,7 @@ export function mapColumn(
     comment: row.comment,
     default: generated === null ? row.expression : null,
     generated,
-    identity: row.attidentity === "a" ? "always" : row.attidentity === "d" ? "by default" : null,
+    identity: identityOf(row),
     name: row.name,
     nullable:
       row.not_valid_constraint !== null && !row.nullable

@@ -70,8 +70,12 @@ export interface ColumnObject {
   readonly nullable: boolean | `not valid: ${string}`;
   /** Deparsed default expression, or null. Null for identity and generated columns. */
   readonly default: string | null;
-  /** `always` / `by default` for identity columns, else null. */
-  readonly identity: "always" | "by default" | null;
+  /**
+   * `always` / `by default` for identity columns, followed by the options of the column's
+   * sequence that are not the defaults (`by default (START WITH 1000 INCREMENT BY 10)`); null
+   * for other columns.
+   */
+  readonly identity: string | null;
   /** Deparsed generation expression of a stored generated column, else null. */
   readonly generated: string | null;
   /** Collation name when it is not the type's default, else null. */

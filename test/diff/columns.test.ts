@@ -412,4 +412,48 @@ describe("column rule: NOT NULL … NOT VALID (PostgreSQL 18+)", () => {
     expect(finding?.severity).toBe("high");
     expect(finding?.message).toContain("inserts that do not name it fail");
   });
+
+  describe("identity sequence options", () => {
+    const withIdentity = (identity: string | null) =>
+      shop().column("public.users", "seq", "bigint", { nullable: false, identity }).build();
+    const identityFinding = (expected: string | null, actual: string | null) =>
+      diffSnapshots(withIdentity(expected), withIdentity(actual)).findings.find(
+        (f) => f.object === "public.users.seq",
+      );
+
+    it("reports options alone as medium, with the SET that restores them", () => {
+      const finding = identityFinding(
+        "by default (START WITH 1000 INCREMENT BY 10)",
+        "by default (CACHE 20)",
+      );
+      expect(finding).toMatchObject({
+        attribute: "identity",
+        severity: "medium",
+        remediation:
+          "ALTER TABLE public.users ALTER COLUMN seq SET START WITH 1000 SET INCREMENT BY 10 SET CACHE 1;",
+      });
+    });
+
+    it("resets options the migrations leave at their defaults, descending ones included", () => {
+      expect(identityFinding("always", "always (START WITH 5 CYCLE)")?.remediation).toBe(
+        "ALTER TABLE public.users ALTER COLUMN seq SET START WITH 1 SET NO CYCLE;",
+      );
+      expect(
+        identityFinding("always (INCREMENT BY -1)", "always (INCREMENT BY -1 START WITH -5)")
+          ?.remediation,
+      ).toBe("ALTER TABLE public.users ALTER COLUMN seq SET START WITH -1;");
+    });
+
+    it("keeps another generation high, and adds the options it restores", () => {
+      const finding = identityFinding("always (START WITH 1000)", "by default");
+      expect(finding).toMatchObject({
+        severity: "high",
+        remediation:
+          "ALTER TABLE public.users ALTER COLUMN seq SET GENERATED ALWAYS SET START WITH 1000;",
+      });
+      expect(identityFinding("always (START WITH 1000)", null)?.remediation).toBe(
+        "ALTER TABLE public.users ALTER COLUMN seq DROP DEFAULT, ADD GENERATED ALWAYS AS IDENTITY (START WITH 1000); (then set the sequence past the highest value)",
+      );
+    });
+  });
 });

@@ -60,9 +60,10 @@ export function columnDefinition(name: string, column: ColumnObject): string {
   const parts = [name, column.type];
   if (column.collation !== null) parts.push(`COLLATE ${column.collation}`);
   if (column.generated !== null) parts.push(`GENERATED ALWAYS AS (${column.generated}) STORED`);
-  else if (column.identity !== null)
-    parts.push(`GENERATED ${column.identity.toUpperCase()} AS IDENTITY`);
-  else if (column.default !== null) parts.push(`DEFAULT ${column.default}`);
+  else if (column.identity !== null) {
+    const { kind, options } = splitIdentity(column.identity);
+    parts.push(`GENERATED ${kind.toUpperCase()} AS IDENTITY${options ? ` (${options})` : ""}`);
+  } else if (column.default !== null) parts.push(`DEFAULT ${column.default}`);
   if (column.nullable === false) parts.push("NOT NULL");
   return parts.join(" ");
 }
@@ -117,12 +118,80 @@ function nullableRemediation(
   return `${alter} SET NOT NULL; (fails while rows hold NULL: fix those rows first)`;
 }
 
+/** `by default (START WITH 1000 INCREMENT BY 10)` → its kind and its sequence's options. */
+export function splitIdentity(identity: string): { kind: string; options: string } {
+  const open = identity.indexOf(" (");
+  return open < 0
+    ? { kind: identity, options: "" }
+    : { kind: identity.slice(0, open), options: identity.slice(open + 2, -1) };
+}
+
+/** Identity sequence options, by what they set: `START WITH 1000` → START. */
+function optionMap(options: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const match of options.matchAll(
+    /(START WITH|INCREMENT BY|MINVALUE|MAXVALUE|CACHE) (-?\d+)|(CYCLE)/g,
+  )) {
+    if (match[3]) found.set("CYCLE", "CYCLE");
+    else found.set(match[1] as string, `${match[1]} ${match[2]}`);
+  }
+  return found;
+}
+
+/** What ALTER COLUMN … SET resets an option to when the migrations leave it at its default. */
+const OPTION_DEFAULTS: Readonly<Record<string, string>> = {
+  "INCREMENT BY": "INCREMENT BY 1",
+  MINVALUE: "NO MINVALUE",
+  MAXVALUE: "NO MAXVALUE",
+  CACHE: "CACHE 1",
+  CYCLE: "NO CYCLE",
+};
+
+/** `SET INCREMENT BY 1 SET CACHE 20`: the options to set for the environment's to be the migrations'. */
+function optionChanges(expected: string, actual: string): string {
+  const want = optionMap(expected);
+  const have = optionMap(actual);
+  const keys = [...new Set([...want.keys(), ...have.keys()])];
+  return keys
+    .filter((key) => want.get(key) !== have.get(key))
+    .map((key) => {
+      const target = want.get(key);
+      if (target !== undefined) return `SET ${target}`;
+      if (key !== "START WITH") return `SET ${OPTION_DEFAULTS[key]}`;
+      // The default start is the minimum (the maximum, -1 by default, when descending).
+      const descending = want.get("INCREMENT BY")?.startsWith("INCREMENT BY -") ?? false;
+      const bound = want.get(descending ? "MAXVALUE" : "MINVALUE")?.split(" ")[1];
+      return `SET START WITH ${bound ?? (descending ? "-1" : "1")}`;
+    })
+    .join(" ");
+}
+
+/**
+ * An identity column whose generation is the same on both sides and only its sequence's
+ * options differ: sequence parameters, medium by policy (evidence `sequenceOptions`).
+ */
+function markSequenceOptions(finding: DraftFinding): DraftFinding {
+  if (finding.attribute !== "identity" || finding.expected === null || finding.actual === null)
+    return finding;
+  const same =
+    splitIdentity(String(finding.expected)).kind === splitIdentity(String(finding.actual)).kind;
+  return same ? { ...finding, evidence: { sequenceOptions: true } } : finding;
+}
+
 function identityRemediation(alter: string, expected: unknown, actual: unknown): string {
   if (expected === null) return `${alter} DROP IDENTITY;`;
-  const generation = String(expected).toUpperCase();
-  if (actual === null)
-    return `${alter} DROP DEFAULT, ADD GENERATED ${generation} AS IDENTITY; (then set the sequence past the highest value)`;
-  return `${alter} SET GENERATED ${generation};`;
+  const want = splitIdentity(String(expected));
+  const generation = want.kind.toUpperCase();
+  if (actual === null) {
+    const options = want.options ? ` (${want.options})` : "";
+    return `${alter} DROP DEFAULT, ADD GENERATED ${generation} AS IDENTITY${options}; (then set the sequence past the highest value)`;
+  }
+  const have = splitIdentity(String(actual));
+  const changes = [
+    ...(want.kind === have.kind ? [] : [`SET GENERATED ${generation}`]),
+    ...(want.options === have.options ? [] : [optionChanges(want.options, have.options)]),
+  ].filter((change) => change !== "");
+  return `${alter} ${changes.join(" ")};`;
 }
 
 function generatedRemediation(
@@ -291,7 +360,7 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
           tables[env.table]?.owner,
         ),
       }),
-    ),
+    ).map(markSequenceOptions),
   );
   // Renamed columns are left out: they kept their position (a rename requires it), and a
   // name finding says all there is to say about them.
