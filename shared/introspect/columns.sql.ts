@@ -1,4 +1,5 @@
 import type { ColumnObject } from "../snapshot/model.ts";
+import { deparsedAsOf17, typeNameAsOf17 } from "./deparsed-sql.ts";
 import { type CatalogLookups, type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
@@ -9,7 +10,6 @@ import {
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
 import type { TablesRead } from "./tables.sql.ts";
-import { deparsedAsOf17, typeNameAsOf17 } from "./view-definition.ts";
 
 /**
  * Columns of the tables in scope (the table reader decides which tables are), read for

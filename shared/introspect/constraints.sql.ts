@@ -4,6 +4,7 @@ import type {
   Deferrability,
   ReferentialAction,
 } from "../snapshot/model.ts";
+import { deparsedAsOf17 } from "./deparsed-sql.ts";
 import { type IntrospectionError, relationVanished } from "./errors.ts";
 import { type ResolvedIndex, storageDefinition } from "./indexes.sql.ts";
 import { type ColumnNames, columnKey } from "./lookups.sql.ts";
@@ -11,7 +12,6 @@ import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { qualifiedName, quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
 import type { TablesRead } from "./tables.sql.ts";
-import { deparsedAsOf17 } from "./view-definition.ts";
 
 /**
  * Table constraints, from pg_constraint's structured columns: key columns, referenced table

@@ -1,4 +1,5 @@
 import type { DomainObject } from "../snapshot/model.ts";
+import { deparsedAsOf17, typeNameAsOf17 } from "./deparsed-sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import {
@@ -9,7 +10,6 @@ import {
   quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
-import { deparsedAsOf17, typeNameAsOf17 } from "./view-definition.ts";
 
 /**
  * Domains. The default is deparsed from `typdefaultbin` under the session's empty search_path

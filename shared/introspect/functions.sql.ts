@@ -1,4 +1,5 @@
 import type { FunctionObject, Volatility } from "../snapshot/model.ts";
+import { argumentNamesAsOf17, functionBodyAsOf17, typeNameAsOf17 } from "./deparsed-sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import {
@@ -8,7 +9,6 @@ import {
   quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
-import { argumentNamesAsOf17, functionBodyAsOf17, typeNameAsOf17 } from "./view-definition.ts";
 
 export interface FunctionsRead {
   readonly functions: Record<string, FunctionObject>;

@@ -1,11 +1,11 @@
 import type { IndexObject } from "../snapshot/model.ts";
+import { deparsedAsOf17 } from "./deparsed-sql.ts";
 import { relationVanished } from "./errors.ts";
 import { type CatalogLookups, type ColumnNames, columnKey } from "./lookups.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
 import { byIdentity, type TablesRead } from "./tables.sql.ts";
-import { deparsedAsOf17 } from "./view-definition.ts";
 
 /**
  * Indexes of the tables in scope, from pg_index's structured columns: key column numbers,

@@ -1,9 +1,9 @@
 import type { PolicyObject } from "../snapshot/model.ts";
+import { deparsedAsOf17 } from "./deparsed-sql.ts";
 import { relationVanished } from "./errors.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
-import { deparsedAsOf17 } from "./view-definition.ts";
 
 /** Row-level security policies on tables in scope; only USING and WITH CHECK are deparsed. */
 const POLICIES_SQL = /* SQL */ `

@@ -1,9 +1,9 @@
 import type { TriggerEnabled, TriggerObject } from "../snapshot/model.ts";
+import { deparsedAsOf17 } from "./deparsed-sql.ts";
 import { relationVanished } from "./errors.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import { quoteIdent, SCHEMA_IN_SCOPE } from "./sql-fragments.ts";
-import { deparsedAsOf17 } from "./view-definition.ts";
 
 /**
  * User triggers on tables, views and materialized views in scope. Internal triggers (those

@@ -1,4 +1,5 @@
 import type { TypeObject } from "../snapshot/model.ts";
+import { typeNameAsOf17 } from "./deparsed-sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import {
@@ -8,7 +9,6 @@ import {
   quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
-import { typeNameAsOf17 } from "./view-definition.ts";
 
 /** A collation's or operator class's name as SQL spells it: bare in pg_catalog (`"C"`), qualified elsewhere. */
 function catalogName(nspExpr: string, nameExpr: string): string {

@@ -3,9 +3,9 @@ import {
   argumentNamesAsOf17,
   deparsedAsOf17,
   functionBodyAsOf17,
-  normalizeViewDefinition,
   typeNameAsOf17,
-} from "../../shared/introspect/view-definition.ts";
+} from "../../shared/introspect/deparsed-sql.ts";
+import { normalizeViewDefinition } from "../../shared/introspect/view-definition.ts";
 
 /** Text as PostgreSQL 14–16 print it, read as 17 prints it (docs/cross-major.md). */
 describe("names that 16 and 17 made keywords, in deparsed text from earlier majors", () => {
