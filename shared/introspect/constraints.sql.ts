@@ -23,7 +23,7 @@ import type { TablesRead } from "./tables.sql.ts";
  * contype 'n'; nullability is a column attribute). Columns a major lacks read as their
  * default, so every major gives the same object for the same constraint.
  */
-function constraintsSql(serverVersionNum: number): string {
+function constraintsSql(serverVersionNum: number, sliced: boolean): string {
   const parentFilter = serverVersionNum >= 110000 ? "AND con.conparentid = 0" : "";
   const setColumns = serverVersionNum >= 150000 ? "con.confdelsetcols" : "NULL::int2[]";
   const enforced = serverVersionNum >= 180000 ? "con.conenforced" : "true";
@@ -47,7 +47,7 @@ SELECT con.conrelid::int8::text AS relid,
             WHEN con.contype = 'x' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS body,
        con.conindid::int8::text AS index_oid,
        d.description AS comment
-FROM pg_catalog.pg_constraint con
+FROM ${sliced ? "pg_catalog.unnest($2::oid[]) AS wanted(oid)\nJOIN pg_catalog.pg_constraint con ON con.conrelid = wanted.oid" : "pg_catalog.pg_constraint con"}
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = con.oid AND d.classoid = 'pg_catalog.pg_constraint'::regclass AND d.objsubid = 0
@@ -67,7 +67,7 @@ SELECT a.attrelid::int8::text AS relid, a.attnum, ${quoteIdent("a.attname")} AS 
 FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped`;
 
-interface ConstraintRow {
+export interface ConstraintRow {
   relid: string;
   name: string;
   quoted_name: string;
@@ -200,16 +200,38 @@ export interface ConstraintsRead {
   readonly backingIndexes: ReadonlySet<string>;
 }
 
-export async function readConstraints(
+/**
+ * The constraint rows of the tables in scope, or of a slice of them (`tables`, table OIDs,
+ * looked up through pg_constraint's index on conrelid), unmapped.
+ */
+export function fetchConstraintRows(
   db: Queryable,
   schemas: readonly string[] | null,
+  serverVersionNum: number,
+  tables?: readonly string[],
+): Promise<ConstraintRow[]> {
+  const sql = constraintsSql(serverVersionNum, tables !== undefined);
+  return catalogQuery<ConstraintRow>(
+    db,
+    "constraints",
+    sql,
+    tables === undefined ? [schemas] : [schemas, tables],
+  );
+}
+
+/**
+ * Maps constraint rows, with the resolved indexes of their tables (a key's index options are
+ * part of its definition). Columns of tables outside the scope that a foreign key references
+ * are read first, and added to `names`.
+ */
+export async function mapConstraintRows(
+  db: Queryable,
+  rows: ConstraintRow[],
   serverVersionNum: number,
   tables: TablesRead,
   names: ColumnNames,
   indexes: ReadonlyMap<string, ResolvedIndex>,
 ): Promise<ConstraintsRead> {
-  const sql = constraintsSql(serverVersionNum);
-  const rows = await catalogQuery<ConstraintRow>(db, "constraints", sql, [schemas]);
   const outside = new Set<string>();
   for (const row of rows) {
     if (row.contype === "f" && !names.has(columnKey(row.ref_relid, row.ref_attnums?.[0] ?? 0))) {

@@ -14,8 +14,30 @@ import { byIdentity, type TablesRead } from "./tables.sql.ts";
  * attached to a partitioned index (the per-partition clones) are skipped: they are the
  * parent's. Which indexes back a constraint is decided with the constraint rows.
  */
-function indexesSql(serverVersionNum: number): string {
+/**
+ * Which indexes one query reads: every index in scope; those of a slice of the tables (`$2`,
+ * table OIDs), looked up through pg_index's index on indrelid; or those of the relations that
+ * are not tables (materialized views). The slices and the other relations together are all.
+ */
+export type IndexSlice =
+  | { readonly of: "all" }
+  | { readonly of: "tables"; readonly tables: readonly string[] }
+  | { readonly of: "other relations" };
+
+export const ALL_INDEXES: IndexSlice = { of: "all" };
+
+function indexesSql(serverVersionNum: number, slice: IndexSlice): string {
   const nullsNotDistinct = serverVersionNum >= 150000 ? "i.indnullsnotdistinct" : "false";
+  const from =
+    slice.of === "tables"
+      ? `pg_catalog.unnest($2::oid[]) AS wanted(oid)
+JOIN pg_catalog.pg_index i ON i.indrelid = wanted.oid`
+      : "pg_catalog.pg_index i";
+  const others =
+    slice.of === "other relations"
+      ? `
+  AND i.indrelid IN (SELECT r.oid FROM pg_catalog.pg_class r WHERE r.relkind NOT IN ('r', 'p'))`
+      : "";
   return /* SQL */ `
 SELECT i.indexrelid::int8::text AS index_oid,
        i.indrelid::int8::text AS relid,
@@ -39,14 +61,14 @@ SELECT i.indexrelid::int8::text AS index_oid,
        ic.reloptions AS storage_options,
        (SELECT ts.spcname FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace) AS tablespace,
        d.description AS comment
-FROM pg_catalog.pg_index i
+FROM ${from}
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
 LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = i.indexrelid
 WHERE inh.inhrelid IS NULL
-  AND ${SCHEMA_IN_SCOPE}`;
+  AND ${SCHEMA_IN_SCOPE}${others}`;
 }
 
 const RESOLVED: number[] = [];
@@ -171,8 +193,10 @@ export function fetchIndexRows(
   db: Queryable,
   schemas: readonly string[] | null,
   serverVersionNum: number,
+  slice: IndexSlice = ALL_INDEXES,
 ): Promise<IndexRow[]> {
-  const read = catalogQuery<IndexRow>(db, "indexes", indexesSql(serverVersionNum), [schemas]);
+  const params = slice.of === "tables" ? [schemas, slice.tables] : [schemas];
+  const read = catalogQuery<IndexRow>(db, "indexes", indexesSql(serverVersionNum, slice), params);
   if (serverVersionNum >= 170000) return read;
   return read.then((rows) => {
     for (const row of rows) {
@@ -211,17 +235,4 @@ export function resolveIndexes(
     row.expressions = null;
   }
   return out;
-}
-
-/** Reads and resolves the indexes of the tables in scope, by index OID (see resolveIndexes). */
-export async function readIndexes(
-  db: Queryable,
-  schemas: readonly string[] | null,
-  serverVersionNum: number,
-  tables: TablesRead,
-  names: ColumnNames,
-  lookups: CatalogLookups,
-): Promise<Map<string, ResolvedIndex>> {
-  const rows = await fetchIndexRows(db, schemas, serverVersionNum);
-  return resolveIndexes(rows, tables, names, lookups);
 }

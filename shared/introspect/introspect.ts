@@ -1,19 +1,18 @@
 import { declareCanonical } from "../snapshot/canonical.ts";
-import type { IndexObject, SnapshotObjects } from "../snapshot/model.ts";
-import { readColumns } from "./columns.sql.ts";
-import { readConstraints } from "./constraints.sql.ts";
+import type { SnapshotObjects } from "../snapshot/model.ts";
+import { readColumns, TABLES_PER_COLUMN_QUERY } from "./columns.sql.ts";
 import { readDomains } from "./domains.sql.ts";
 import { IntrospectionError } from "./errors.ts";
 import { readExtensions } from "./extensions.sql.ts";
 import { readFunctions } from "./functions.sql.ts";
-import { fetchIndexRows, type IndexRow, mapIndex, resolveIndexes } from "./indexes.sql.ts";
+import { type KeyReads, type KeyRows, readIndexesAndConstraints, requestKeyRows } from "./keys.ts";
 import { readLookups } from "./lookups.sql.ts";
 import { readPolicies } from "./policies.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { readSchemas } from "./schemas.sql.ts";
 import { readSequences } from "./sequences.sql.ts";
 import { catalogQuery, QueuedReads, withCatalogSession } from "./session.ts";
-import { readTables } from "./tables.sql.ts";
+import { readTables, tableOrder } from "./tables.sql.ts";
 import { readTriggers } from "./triggers.sql.ts";
 import { readTypes } from "./types.sql.ts";
 import { readViews } from "./views.sql.ts";
@@ -27,6 +26,11 @@ export interface IntrospectOptions {
   readonly statementTimeoutMs?: number;
   /** Reads attempted when concurrent DDL breaks one (an object dropped mid-read). Default 3. */
   readonly attempts?: number;
+  /**
+   * Tables whose columns, indexes and constraints one query reads. Default 5,000: a larger
+   * database is read in slices, which bounds the rows held in memory at once.
+   */
+  readonly tablesPerQuery?: number;
 }
 
 export interface IntrospectResult {
@@ -81,6 +85,13 @@ function joined<K, V>(first: ReadonlyMap<K, V>, second: ReadonlyMap<K, V>): Read
   return second.size === 0 ? first : new Map([...first, ...second]);
 }
 
+/** The list cut into consecutive slices of at most `size` entries. */
+function slicesOf<T>(list: readonly T[], size: number): T[][] {
+  const slices: T[][] = [];
+  for (let from = 0; from < list.length; from += size) slices.push(list.slice(from, from + size));
+  return slices;
+}
+
 /** `17.6 (Debian 17.6-1)` → `17.6` */
 function shortVersion(version: string): string {
   return version.split(" ")[0] ?? version;
@@ -101,9 +112,10 @@ export async function introspect(
     statementTimeoutMs: options.statementTimeoutMs ?? 120_000,
   };
   const attempts = Math.max(1, options.attempts ?? 3);
+  const tablesPerQuery = Math.max(1, options.tablesPerQuery ?? TABLES_PER_COLUMN_QUERY);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await readCatalog(db, schemas, settings);
+      return await readCatalog(db, schemas, settings, tablesPerQuery);
     } catch (error) {
       if (!isConcurrentDdl(error)) throw error;
       if (attempt >= attempts) {
@@ -134,6 +146,7 @@ async function readCatalog(
   connection: Queryable,
   schemas: string[] | null,
   settings: { lockTimeoutMs: number; statementTimeoutMs: number },
+  tablesPerQuery: number,
 ): Promise<IntrospectResult> {
   return withCatalogSession(connection, settings, async () => {
     // Reads are started as soon as what they need is known, so that their queries wait in the
@@ -152,13 +165,24 @@ async function readCatalog(
       const extensionRead = reads.start(readExtensions(db, schemas));
       const tables = await tablesRead;
       const lookups = await lookupsRead;
-      // The index rows wait until the last column query is sent: a large database's columns
-      // are read a slice at a time, and its index rows would otherwise be held meanwhile.
-      let indexRows: Promise<IndexRow[]> | undefined;
+      // A large database's per-table kinds (columns, indexes, constraints) are read a slice
+      // of tables at a time, so that their rows are never all in memory at once.
+      const order = tableOrder(tables);
+      const slices = order.length > tablesPerQuery ? slicesOf(order, tablesPerQuery) : null;
+      const keyReads: KeyReads = {
+        db,
+        start: (read) => reads.start(read),
+        schemas,
+        serverVersionNum: versionNum,
+      };
+      // With one slice, the index and constraint rows are requested as soon as the column
+      // query is sent: the server reads them while this process maps the columns.
+      let keyRows: KeyRows | undefined;
       const columnsRead = reads.start(
         readColumns(db, schemas, tables, lookups, versionNum, {
+          tablesPerQuery,
           lastQuerySent: () => {
-            indexRows = reads.start(fetchIndexRows(db, schemas, versionNum));
+            if (slices === null) keyRows = requestKeyRows(keyReads, null);
           },
         }),
       );
@@ -174,19 +198,14 @@ async function readCatalog(
       const relations = joined(tables.identities, views.identities);
       const triggerRead = reads.start(readTriggers(db, schemas, versionNum, relations));
       const columns = await columnsRead;
-      const indexes = resolveIndexes(
-        await (indexRows ?? reads.start(fetchIndexRows(db, schemas, versionNum))),
-        { ...tables, identities: relations },
-        joined(columns.names, views.names),
-        lookups,
+      const keys = await reads.start(
+        readIndexesAndConstraints(
+          keyReads,
+          slices,
+          { tables, relations, names: joined(columns.names, views.names), lookups },
+          keyRows,
+        ),
       );
-      const constraints = await reads.start(
-        readConstraints(db, schemas, versionNum, tables, columns.names, indexes),
-      );
-      const index: Record<string, IndexObject> = {};
-      for (const [oid, resolved] of indexes) {
-        if (!constraints.backingIndexes.has(oid)) index[resolved.row.identity] = mapIndex(resolved);
-      }
       const schemaObjects = await schemaRead;
       const extension = await extensionRead;
       const sequence = await sequenceRead;
@@ -202,8 +221,8 @@ async function readCatalog(
           extension: builtRecord(extension),
           table: builtRecord(tables.tables),
           column: builtRecord(columns.columns),
-          constraint: builtRecord(constraints.constraints),
-          index: builtRecord(index),
+          constraint: builtRecord(keys.constraint),
+          index: builtRecord(keys.index),
           view: builtRecord(views.views),
           materialized_view: builtRecord(views.materializedViews),
           sequence: builtRecord(sequence),

@@ -116,6 +116,17 @@ export interface TablesRead {
   readonly order?: readonly string[];
 }
 
+/** Table OIDs in identity order (`order`, or sorted here when a caller built TablesRead without it). */
+export function tableOrder(tables: TablesRead): readonly string[] {
+  if (tables.order) return tables.order;
+  const identityOf = tables.identities;
+  return [...identityOf.keys()].sort((a, b) => {
+    const x = identityOf.get(a) as string;
+    const y = identityOf.get(b) as string;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
 /** Orders by identity as JavaScript compares strings (UTF-16 code units), like the snapshot. */
 export function byIdentity<T extends { identity: string }>(a: T, b: T): number {
   return a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0;
