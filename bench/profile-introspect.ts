@@ -4,7 +4,8 @@
  * time this process was busy mapping earlier rows meanwhile: queries are sent ahead, so those
  * overlap), and the time when no query was in flight (mapping not overlapped). A fresh connection per run, as
  * the CLI has (cold caches). Also the server process's CPU time per run, when the server runs
- * on this machine (read from /proc; "n/a" otherwise).
+ * on this machine (read from /proc; "n/a" otherwise). Last, the floor of this way of reading:
+ * the same statements replayed on a fresh connection with their rows parsed and dropped.
  *
  *   node --import tsx bench/profile-introspect.ts --url URL [--runs N]
  *
@@ -24,6 +25,8 @@ if (!values.url) {
 }
 const runs = Number(values.runs ?? 5);
 const queries = new Map<string, { ms: number[]; rows: number }>();
+/** The last run's statements, replayed below with nothing mapped. */
+let sent: Array<{ sql: string; params: unknown[] }> = [];
 const totals = { wall: [] as number[], queries: [] as number[], server: [] as number[] };
 
 function backendCpuMs(pid: number): number | null {
@@ -42,8 +45,10 @@ for (let run = 0; run < runs; run++) {
   const cpuBefore = pid === undefined ? null : backendCpuMs(pid);
   let inQueries = 0;
   let index = 0;
+  sent = [];
   const timed: Queryable = {
     query: async <R>(sql: string, params?: readonly unknown[]) => {
+      sent.push({ sql, params: [...(params ?? [])] });
       const started = performance.now();
       const result = await client.query(sql, params as unknown[]);
       const ms = performance.now() - started;
@@ -82,4 +87,22 @@ process.stdout.write(
 );
 process.stdout.write(
   `server backend CPU per introspect(): ${totals.server.length > 0 ? ms(summarize(totals.server).median).trim() : "n/a (server not on this machine)"}\n`,
+);
+
+// The floor of this way of reading: the same statements on a fresh connection, each sent when
+// the last one's rows are in (as the driver sends queued ones), rows parsed and dropped,
+// nothing mapped.
+const replays: number[] = [];
+for (let run = 0; run < runs; run++) {
+  const client = new pg.Client({ connectionString: values.url });
+  await client.connect();
+  const started = performance.now();
+  for (const { sql, params } of sent) {
+    await client.query({ text: sql, values: params, rowMode: "array" });
+  }
+  replays.push(performance.now() - started);
+  await client.end();
+}
+process.stdout.write(
+  `the same ${sent.length} statements replayed on a fresh connection, rows parsed and dropped, nothing mapped: ${ms(summarize(replays).median).trim()} (median), ${ms(summarize(replays).min).trim()} (min)\n`,
 );
