@@ -155,7 +155,8 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
     kinds: ["column"],
     attributes: ["default", "identity", "generated", "collation"],
   },
-  { severity: "high", change: "changed", attributes: ["privileges"] },
+  // A column's sequence_privileges: a role without USAGE on a serial's sequence cannot insert.
+  { severity: "high", change: "changed", attributes: ["privileges", "sequence_privileges"] },
   { severity: "high", change: "unexpected", kinds: ["index"], when: isUniqueIndex },
   { severity: "high", change: "unexpected", kinds: ["constraint"] },
   {
@@ -222,6 +223,8 @@ export const DEFAULT_POLICY: readonly PolicyRow[] = [
     kinds: ["sequence"],
     exceptAttributes: ["comment", "owner", "privileges", "name"],
   },
+  // A serial or OWNED BY column's sequence: its parameters, or which sequence the column owns.
+  { severity: "medium", change: "changed", kinds: ["column"], attributes: ["sequence"] },
   {
     severity: "medium",
     change: "changed",

@@ -1,6 +1,13 @@
 import type { ColumnObject } from "../snapshot/model.ts";
 import { deparsedAsOf17, typeNameAsOf17 } from "./deparsed-sql.ts";
 import { type CatalogLookups, type ColumnNames, columnKey } from "./lookups.sql.ts";
+import {
+  type OwnedSequence,
+  type OwnedSequences,
+  ownedSequenceAttributes,
+  readOwnedSequences,
+  SEQUENCE_OPTIONS,
+} from "./owned-sequences.sql.ts";
 import type { Queryable } from "./queryable.ts";
 import { catalogQuery } from "./session.ts";
 import {
@@ -19,12 +26,6 @@ import type { TablesRead } from "./tables.sql.ts";
  * before 18 no table has such a constraint row, so the lookup (one index probe per column,
  * a quarter of the query's time on 50,000 columns) is left out there.
  */
-/** The smallest and largest values of an identity sequence's type (smallint, integer, bigint). */
-const TYPE_MIN =
-  "CASE s.seqtypid WHEN 21 THEN -32768 WHEN 23 THEN -2147483648 ELSE -9223372036854775807 - 1 END";
-const TYPE_MAX =
-  "CASE s.seqtypid WHEN 21 THEN 32767 WHEN 23 THEN 2147483647 ELSE 9223372036854775807 END";
-
 function columnsSql(serverVersionNum: number, sliced: boolean): string {
   const notNullRows = serverVersionNum >= 180000;
   const notValidConstraint = notNullRows ? quoteIdent("nn.conname") : "NULL::text";
@@ -54,16 +55,7 @@ SELECT a.attrelid::int8::text AS relid,
        a.attidentity,                      -- '' none, 'a' always, 'd' by default
        -- An identity column's sequence options that are not the defaults, in CREATE order.
        CASE WHEN a.attidentity <> '' THEN (
-         SELECT pg_catalog.concat_ws(' ',
-           CASE WHEN s.seqstart <> CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END
-             THEN 'START WITH ' || s.seqstart END,
-           CASE WHEN s.seqincrement <> 1 THEN 'INCREMENT BY ' || s.seqincrement END,
-           CASE WHEN s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1
-               ELSE ${TYPE_MIN} END THEN 'MINVALUE ' || s.seqmin END,
-           CASE WHEN s.seqmax <> CASE WHEN s.seqincrement > 0 THEN ${TYPE_MAX}
-               ELSE -1 END THEN 'MAXVALUE ' || s.seqmax END,
-           CASE WHEN s.seqcache <> 1 THEN 'CACHE ' || s.seqcache END,
-           CASE WHEN s.seqcycle THEN 'CYCLE' END)
+         SELECT ${SEQUENCE_OPTIONS}
          FROM pg_catalog.pg_depend dep
          JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid
          WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = a.attrelid
@@ -124,13 +116,28 @@ function identityOf(row: ColumnRow): string | null {
   return `${kind} (${row.identity_options})`;
 }
 
+/**
+ * One empty list for every column without grants (nearly all of them), rather than one each:
+ * a 500,000-column database holds a million of these lists until the snapshot is written.
+ */
+const NO_PRIVILEGES: readonly string[] = Object.freeze([]);
+
+/**
+ * `owned`: the sequences the column owns by serial or `OWNED BY` (see readOwnedSequences),
+ * left out for an identity column, whose sequence is in its `identity`.
+ */
 export function mapColumn(
   row: ColumnRow,
   table: string,
   position: number,
   collation: string | null,
+  owned?: readonly OwnedSequence[],
 ): ColumnObject {
   const generated = row.attgenerated !== "" ? row.expression : null;
+  const { sequence, sequence_privileges } = ownedSequenceAttributes(
+    row.attidentity === "" ? owned : undefined,
+    row.type,
+  );
   // Keys in sorted order: the snapshot's canonical form, so it needs no re-sorting.
   return {
     collation,
@@ -144,7 +151,9 @@ export function mapColumn(
         ? `not valid: ${row.not_valid_constraint}`
         : row.nullable,
     position,
-    privileges: row.privileges === null ? [] : normalizePrivileges(row.privileges),
+    privileges: row.privileges === null ? NO_PRIVILEGES : normalizePrivileges(row.privileges),
+    sequence,
+    sequence_privileges,
     table,
     type: row.type,
   };
@@ -202,12 +211,24 @@ export async function readColumns(
   // snapshot's order, so the record needs no re-sorting.
   const columns: Record<string, ColumnObject> = {};
   const sql = columnsSql(serverVersionNum, order.length > tablesPerQuery);
+  // The columns' own sequences: one small query (a row per serial or OWNED BY column), queued
+  // before the first column slice and looked up by column while the slices are mapped.
+  let ownedRead: Promise<OwnedSequences> | undefined;
+  if (order.length > 0) {
+    ownedRead = readOwnedSequences(db, schemas);
+    ownedRead.catch(() => undefined); // awaited after the first slice's rows: never unhandled
+  }
+  let owned: OwnedSequences = new Map();
   if (order.length === 0) options.lastQuerySent?.();
   for (let from = 0; from < order.length; from += tablesPerQuery) {
     const slice = order.slice(from, from + tablesPerQuery);
     const read = catalogQuery<ColumnRow>(db, "columns", sql, [schemas, slice]);
     if (from + tablesPerQuery >= order.length) options.lastQuerySent?.();
     const rows = await read;
+    if (ownedRead !== undefined) {
+      owned = await ownedRead;
+      ownedRead = undefined;
+    }
     const byTable = new Map<string, ColumnRow[]>();
     for (const row of rows) {
       if (!identityOf.has(row.relid)) continue;
@@ -232,7 +253,17 @@ export async function readColumns(
       if (list.length > 1) list.sort((a, b) => a.attnum - b.attnum);
       const partition = tables.partitions.has(relid);
       const mapped = list.map(
-        (row, i) => [row, mapColumn(row, table, i + 1, collationOf(row))] as const,
+        (row, i) =>
+          [
+            row,
+            mapColumn(
+              row,
+              table,
+              i + 1,
+              collationOf(row),
+              owned.get(columnKey(row.relid, row.attnum)),
+            ),
+          ] as const,
       );
       if (roots.has(table)) {
         rootColumns.set(table, new Map(mapped.map(([row, column]) => [row.quoted_name, column])));

@@ -84,6 +84,22 @@ export interface ColumnObject {
   readonly position: number;
   readonly comment: string | null;
   readonly privileges: readonly Privilege[];
+  /**
+   * The sequence the column owns as a serial / bigserial / smallserial column or by
+   * `ALTER SEQUENCE … OWNED BY`: its identity, followed by its options that are not the
+   * defaults, in `CREATE SEQUENCE` order, `AS <type>` first when its type is not the
+   * column's (`public.orders_id_seq (AS integer)`); several sorted by identity, joined by
+   * `, `. Null for a column that owns none and for identity columns (see `identity`).
+   * Absent from snapshots written before it existed (2026-11-25): the diff then leaves it
+   * uncompared rather than report every serial column.
+   */
+  readonly sequence?: string | null;
+  /**
+   * Privileges on that sequence, as a standalone sequence's (a NULL ACL is the owner's
+   * defaults, the owner as `OWNER`), sorted; `[]` when `sequence` is null. Absent, like
+   * `sequence`, from older snapshots.
+   */
+  readonly sequence_privileges?: readonly Privilege[];
 }
 
 export type ConstraintType = "primary_key" | "unique" | "foreign_key" | "check" | "exclusion";

@@ -85,6 +85,8 @@ export class SnapshotBuilder {
       position,
       comment: null,
       privileges: [],
+      sequence: null,
+      sequence_privileges: [],
       ...patch,
     };
     return this;

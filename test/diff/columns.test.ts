@@ -444,6 +444,12 @@ describe("column rule: NOT NULL … NOT VALID (PostgreSQL 18+)", () => {
       ).toBe("ALTER TABLE public.users ALTER COLUMN seq SET START WITH -1;");
     });
 
+    it("sets the bounds a change of direction moves, and says narrower bounds may need RESTART", () => {
+      expect(identityFinding("always (INCREMENT BY -1)", "always")?.remediation).toBe(
+        "ALTER TABLE public.users ALTER COLUMN seq SET START WITH -1 SET INCREMENT BY -1 SET NO MINVALUE SET NO MAXVALUE; (fails if the sequence's current value is outside the new bounds: add RESTART WITH a value inside them)",
+      );
+    });
+
     it("keeps another generation high, and adds the options it restores", () => {
       const finding = identityFinding("always (START WITH 1000)", "by default");
       expect(finding).toMatchObject({

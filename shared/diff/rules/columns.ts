@@ -7,6 +7,16 @@ import { movedColumns, type PlacedColumn } from "../position.ts";
 import { pairRenames, renameFindings } from "../renames.ts";
 import { breaksInserts } from "../severity.ts";
 import { commentStatement, privilegeStatements, statementsOr } from "../sql.ts";
+import {
+  createOwnedSequences,
+  optionChanges,
+  ownOwnedSequences,
+  sequenceMessage,
+  sequencePrivilegesMessage,
+  sequencePrivilegesRemediation,
+  sequenceRemediation,
+  withSequenceTypes,
+} from "./column-sequences.ts";
 
 const SPEC = {
   vocabulary: [
@@ -18,10 +28,15 @@ const SPEC = {
     "collation",
     "comment",
     "privileges",
+    "sequence",
+    "sequence_privileges",
   ],
   skip: ["table", "name", "position"],
-  sets: ["privileges"],
+  sets: ["privileges", "sequence_privileges"],
 };
+
+/** The fields a snapshot written before they existed lacks (ColumnObject). */
+const LATER_FIELDS = ["sequence", "sequence_privileges"] as const;
 
 const NOT_VALID = "not valid: ";
 
@@ -42,6 +57,43 @@ function comparable(column: ColumnObject): object {
   return typeof column.nullable === "string"
     ? { ...column, nullable: nullability(column.nullable) }
     : column;
+}
+
+/**
+ * Both columns as compared. A field one side lacks (its snapshot was written before the field
+ * existed) says nothing about that side, so it is compared on neither: an older baseline does
+ * not report every serial column's sequence until it is rebuilt. Privileges on the column's
+ * sequence are compared only when both sides own one: otherwise the `sequence` finding says so,
+ * and another listing the owner's defaults as missing or extra would add nothing. `sequence`
+ * leaves AS out where a sequence has its column's type, so where the columns' types differ it
+ * is compared with every sequence's type spelled out (withSequenceTypes).
+ */
+function comparablePair(base: ColumnObject, env: ColumnObject): [object, object] {
+  // Nearly every pair: both snapshots current, the same sequence (or none), the same type.
+  if (
+    base.sequence === env.sequence &&
+    base.type === env.type &&
+    LATER_FIELDS.every((field) => base[field] !== undefined && env[field] !== undefined)
+  ) {
+    return [comparable(base), comparable(env)];
+  }
+  const skipped: string[] = LATER_FIELDS.filter(
+    (field) => base[field] === undefined || env[field] === undefined,
+  );
+  if (!base.sequence || !env.sequence) skipped.push("sequence_privileges");
+  let typed = false;
+  if (!skipped.includes("sequence") && (base.sequence !== env.sequence || base.type !== env.type)) {
+    if (withSequenceTypes(base) !== withSequenceTypes(env)) typed = base.type !== env.type;
+    else if (base.sequence !== env.sequence) skipped.push("sequence");
+  }
+  if (skipped.length === 0 && !typed) return [comparable(base), comparable(env)];
+  const known = (column: ColumnObject) => {
+    const copy: Record<string, unknown> = { ...comparable(column) };
+    for (const field of skipped) delete copy[field];
+    if (typed) copy.sequence = withSequenceTypes(column);
+    return copy;
+  };
+  return [known(base), known(env)];
 }
 
 /** `ALTER TABLE t ADD CONSTRAINT n NOT NULL c NOT VALID;` for a column whose NOT NULL is NOT VALID, else "". */
@@ -95,6 +147,10 @@ function message(
   env: ColumnObject,
 ): string {
   if (diff.attribute === "nullable") return nullableMessage(identity, diff, base, env);
+  if (diff.attribute === "sequence") return sequenceMessage(identity, diff, base, env);
+  if (diff.attribute === "sequence_privileges") {
+    return sequencePrivilegesMessage(identity, diff, env);
+  }
   return changedMessage("column", identity, diff);
 }
 
@@ -126,46 +182,6 @@ export function splitIdentity(identity: string): { kind: string; options: string
     : { kind: identity.slice(0, open), options: identity.slice(open + 2, -1) };
 }
 
-/** Identity sequence options, by what they set: `START WITH 1000` → START. */
-function optionMap(options: string): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const match of options.matchAll(
-    /(START WITH|INCREMENT BY|MINVALUE|MAXVALUE|CACHE) (-?\d+)|(CYCLE)/g,
-  )) {
-    if (match[3]) found.set("CYCLE", "CYCLE");
-    else found.set(match[1] as string, `${match[1]} ${match[2]}`);
-  }
-  return found;
-}
-
-/** What ALTER COLUMN … SET resets an option to when the migrations leave it at its default. */
-const OPTION_DEFAULTS: Readonly<Record<string, string>> = {
-  "INCREMENT BY": "INCREMENT BY 1",
-  MINVALUE: "NO MINVALUE",
-  MAXVALUE: "NO MAXVALUE",
-  CACHE: "CACHE 1",
-  CYCLE: "NO CYCLE",
-};
-
-/** `SET INCREMENT BY 1 SET CACHE 20`: the options to set for the environment's to be the migrations'. */
-function optionChanges(expected: string, actual: string): string {
-  const want = optionMap(expected);
-  const have = optionMap(actual);
-  const keys = [...new Set([...want.keys(), ...have.keys()])];
-  return keys
-    .filter((key) => want.get(key) !== have.get(key))
-    .map((key) => {
-      const target = want.get(key);
-      if (target !== undefined) return `SET ${target}`;
-      if (key !== "START WITH") return `SET ${OPTION_DEFAULTS[key]}`;
-      // The default start is the minimum (the maximum, -1 by default, when descending).
-      const descending = want.get("INCREMENT BY")?.startsWith("INCREMENT BY -") ?? false;
-      const bound = want.get(descending ? "MAXVALUE" : "MINVALUE")?.split(" ")[1];
-      return `SET START WITH ${bound ?? (descending ? "-1" : "1")}`;
-    })
-    .join(" ");
-}
-
 /**
  * An identity column whose generation is the same on both sides and only its sequence's
  * options differ: sequence parameters, medium by policy (evidence `sequenceOptions`).
@@ -178,7 +194,12 @@ function markSequenceOptions(finding: DraftFinding): DraftFinding {
   return same ? { ...finding, evidence: { sequenceOptions: true } } : finding;
 }
 
-function identityRemediation(alter: string, expected: unknown, actual: unknown): string {
+function identityRemediation(
+  alter: string,
+  expected: unknown,
+  actual: unknown,
+  type: string,
+): string {
   if (expected === null) return `${alter} DROP IDENTITY;`;
   const want = splitIdentity(String(expected));
   const generation = want.kind.toUpperCase();
@@ -187,11 +208,12 @@ function identityRemediation(alter: string, expected: unknown, actual: unknown):
     return `${alter} DROP DEFAULT, ADD GENERATED ${generation} AS IDENTITY${options}; (then set the sequence past the highest value)`;
   }
   const have = splitIdentity(String(actual));
+  const options = optionChanges(want.options, have.options, type);
   const changes = [
     ...(want.kind === have.kind ? [] : [`SET GENERATED ${generation}`]),
-    ...(want.options === have.options ? [] : [optionChanges(want.options, have.options)]),
-  ].filter((change) => change !== "");
-  return `${alter} ${changes.join(" ")};`;
+    ...options.clauses.map((option) => `SET ${option}`),
+  ];
+  return `${alter} ${changes.join(" ")};${options.note}`;
 }
 
 function generatedRemediation(
@@ -226,7 +248,7 @@ function remediation(
         ? `${alter} DROP DEFAULT;`
         : `${alter} SET DEFAULT ${String(diff.expected)};`;
     case "identity":
-      return identityRemediation(alter, diff.expected, diff.actual);
+      return identityRemediation(alter, diff.expected, diff.actual, base.type);
     case "generated":
       return generatedRemediation(alter, name, base, diff.actual);
     case "collation":
@@ -241,16 +263,25 @@ function remediation(
         }),
         "Grant and revoke the column's privileges as the migrations do.",
       );
+    case "sequence":
+      return sequenceRemediation(table, name, diff, base, env);
+    case "sequence_privileges":
+      return sequencePrivilegesRemediation(diff, env, owner);
     default:
       return "Align the column with the migrations.";
   }
 }
 
-/** What a rename is judged by (all but the name): privileges as a set, since ACL order is not drift. */
+/**
+ * What a rename is judged by (all but the name): privileges as sets, since ACL order is not
+ * drift; a snapshot written before the sequence fields existed reads as owning none.
+ */
 function renameShape(column: ColumnObject): object {
   return {
     ...comparable(column),
     privileges: [...new Set(column.privileges)].sort(),
+    sequence: column.sequence ?? null,
+    sequence_privileges: [...new Set(column.sequence_privileges ?? [])].sort(),
   };
 }
 
@@ -308,8 +339,9 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
       actual: null,
       message: `column ${identity} is missing`,
       remediation:
-        `Apply the migration that adds it: ALTER TABLE ${column.table} ADD COLUMN ${columnDefinition(name, column)};` +
+        `Apply the migration that adds it: ${createOwnedSequences(column)}ALTER TABLE ${column.table} ADD COLUMN ${columnDefinition(name, column)};` +
         (addNotValid(name, column) === "" ? "" : ` ${addNotValid(name, column)}`) +
+        ownOwnedSequences(name, column) +
         // A NOT VALID NOT NULL leaves existing rows unchecked: no backfill needed first.
         (breaksInserts(column) && column.nullable === false
           ? " (on a table with rows, this needs a default or a backfill first)"
@@ -348,7 +380,7 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
     ...changedFindings(
       "column",
       presence.both,
-      (base, env) => diffAttributes(comparable(base), comparable(env), SPEC),
+      (base, env) => diffAttributes(...comparablePair(base, env), SPEC),
       (identity, diff, base, env) => ({
         message: message(identity, diff, base, env),
         remediation: remediation(
