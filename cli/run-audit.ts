@@ -18,6 +18,7 @@ import {
   databaseTarget,
   openConnection,
 } from "./connect.ts";
+import { heapKeeper, keepingHeap } from "./heap.ts";
 import type { Log } from "./io.ts";
 
 /** One environment to audit: a URL, or the reason there is none (an unset variable, …). */
@@ -57,7 +58,13 @@ async function auditOne(target: AuditTarget, settings: AuditSettings): Promise<E
   const started = Date.now();
   const env = await auditEnvironment({
     name: target.name,
-    connect: () => openConnection(db.url),
+    connect: async () => {
+      const connection = await openConnection(db.url);
+      return {
+        client: keepingHeap(connection.client, heapKeeper()),
+        close: () => connection.close(),
+      };
+    },
     baseline,
     ...(target.schemas ? { schemas: target.schemas } : {}),
     diffOptions,

@@ -16,6 +16,7 @@ import {
   openConnection,
 } from "../connect.ts";
 import { CliError } from "../errors.ts";
+import { heapKeeper, keepingHeap } from "../heap.ts";
 import { SNAPSHOT_HELP } from "../help.ts";
 import { type Log, readUserFile, writeOutput, writeUserFileWith } from "../io.ts";
 
@@ -40,7 +41,13 @@ async function readDatabase(
   let connection: Awaited<ReturnType<typeof openConnection>> | undefined;
   try {
     connection = await openConnection(db.url);
-    const result = await introspect(connection.client, schemas ? { schemas } : {});
+    const keep = heapKeeper();
+    const result = await introspect(
+      keepingHeap(connection.client, keep),
+      schemas ? { schemas } : {},
+    );
+    // What the read left behind goes before the snapshot is encoded and written.
+    keep(true);
     return {
       createdAt: new Date().toISOString(),
       source: {
