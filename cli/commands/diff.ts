@@ -87,6 +87,7 @@ export async function diffCommand(argv: readonly string[], log: Log): Promise<nu
           ignored: diff.ignored,
           notes: [
             ...versionNotes(expected.source.serverVersionNum, actual.source.serverVersionNum),
+            ...diff.notes,
             ...diff.expiredIgnoreRules.map(
               (rule) =>
                 `ignore rule expired${rule.expires ? ` ${rule.expires}` : ""}, its findings are reported again: ${rule.reason}`,

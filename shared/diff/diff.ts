@@ -48,6 +48,41 @@ export interface DiffResult {
   readonly ignored: IgnoredFinding[];
   /** Configured ignore rules past their `expires` date (they hid nothing). */
   readonly expiredIgnoreRules: IgnoreRule[];
+  /**
+   * What was left uncompared, and why: a field an earlier pgdrift did not write, missing from
+   * one side's snapshot. Reports show these with the environment, so a clean result never
+   * hides that part of the comparison did not happen.
+   */
+  readonly notes: string[];
+}
+
+/** Column fields later pgdrift versions write; a snapshot without them was written before. */
+const LATER_COLUMN_FIELDS = [
+  {
+    field: "sequence",
+    what: "serial and OWNED BY sequences (the columns' `sequence` and `sequence_privileges`)",
+    since: "2026-11-25",
+  },
+] as const;
+
+/**
+ * Notes for the column fields one side lacks. Every column of a snapshot has them or none
+ * does (one pgdrift wrote it), so the first pair of columns present on both sides tells.
+ */
+function uncomparedNotes(ctx: RuleContext): string[] {
+  const [pair] = ctx.presence("column").both;
+  if (pair === undefined) return [];
+  const [, base, env] = pair;
+  return LATER_COLUMN_FIELDS.flatMap(({ field, what, since }) => {
+    const sides = [
+      ...(field in base ? [] : ["the baseline"]),
+      ...(field in env ? [] : ["the environment's snapshot"]),
+    ];
+    if (sides.length === 0) return [];
+    return [
+      `${what} not compared: ${sides.join(" and ")} ${sides.length > 1 ? "were" : "was"} written by a pgdrift from before ${since}, which did not read them; rebuild ${sides.length > 1 ? "them" : "it"} to compare them`,
+    ];
+  });
 }
 
 type Rule = (ctx: RuleContext) => DraftFinding[];
@@ -141,5 +176,8 @@ export function diffSnapshots(
     ...(options.ignore ?? []),
     ...(options.builtinIgnores === false ? [] : BUILTIN_IGNORE_RULES),
   ];
-  return applyIgnoreRules(findings, rules, options.now ?? new Date());
+  return {
+    ...applyIgnoreRules(findings, rules, options.now ?? new Date()),
+    notes: uncomparedNotes(ctx),
+  };
 }

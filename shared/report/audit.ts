@@ -136,6 +136,7 @@ export async function auditEnvironment(
       now: options.now,
       additionalFindings: withBrings(history.findings, baseline),
     });
+    notes.push(...diff.notes);
     for (const rule of diff.expiredIgnoreRules ?? []) {
       notes.push(
         `ignore rule expired, its findings are reported again: ${describeExpiredRule(rule)}`,

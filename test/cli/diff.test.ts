@@ -1,7 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseSnapshot } from "../../shared/snapshot/snapshot.ts";
+import {
+  createSnapshot,
+  parseSnapshot,
+  serializeSnapshot,
+} from "../../shared/snapshot/snapshot.ts";
 import { adminUrl, createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { runCli, tempDir } from "./support.ts";
 
@@ -69,6 +73,29 @@ describe("pgdrift snapshot and diff", () => {
     const result = await runCli(["diff", file("a"), file("b")]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("b.json  CLEAN  no drift");
+  });
+
+  it("notes what it could not compare against a snapshot an earlier pgdrift wrote", async () => {
+    const current = parseSnapshot(readFileSync(file("a"), "utf8"), "a.json");
+    const column = Object.fromEntries(
+      Object.entries(current.objects.column).map(([identity, object]) => {
+        const { sequence: _sequence, sequence_privileges: _privileges, ...older } = object;
+        return [identity, older];
+      }),
+    );
+    const { digest: _digest, ...input } = current;
+    writeFileSync(
+      file("older"),
+      serializeSnapshot(createSnapshot({ ...input, objects: { ...current.objects, column } })),
+    );
+    const result = await runCli(["diff", file("older"), file("b")]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /note: serial and OWNED BY sequences .* not compared: the baseline was written by a pgdrift from before 2026-11-25/,
+    );
+    expect((await runCli(["diff", file("a"), file("b")])).stdout).not.toContain(
+      "OWNED BY sequences",
+    );
   });
 
   it("exits 1 on drift and names the finding", async () => {

@@ -206,6 +206,22 @@ describe("column sequences (serial, OWNED BY)", () => {
     expect(diffSnapshots(current, older).findings).toEqual([]);
   });
 
+  it("says so in a note when one side's snapshot lacks the fields, and only then", () => {
+    const current = withSequence("bigint", null);
+    const older = withoutSequenceFields(current);
+    const [baselineOlder] = diffSnapshots(older, current).notes;
+    expect(baselineOlder).toMatch(
+      /^serial and OWNED BY sequences .* not compared: the baseline was written by a pgdrift from before 2026-11-25.*rebuild it/,
+    );
+    expect(diffSnapshots(current, older).notes).toEqual([
+      expect.stringContaining("not compared: the environment's snapshot was written"),
+    ]);
+    expect(diffSnapshots(older, older).notes).toEqual([
+      expect.stringContaining("the baseline and the environment's snapshot were written"),
+    ]);
+    expect(diffSnapshots(current, current).notes).toEqual([]);
+  });
+
   it("still pairs a renamed column when the baseline predates the fields", () => {
     const baseline = withoutSequenceFields(shop().column("public.orders", "note", "text").build());
     const actual = shop().column("public.orders", "remark", "text").build();

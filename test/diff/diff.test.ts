@@ -18,7 +18,7 @@ describe("diffSnapshots", () => {
   it("finds nothing between identical snapshots", () => {
     const result = diffSnapshots(shop().build(), shop().build());
 
-    expect(result).toEqual({ findings: [], ignored: [], expiredIgnoreRules: [] });
+    expect(result).toEqual({ findings: [], ignored: [], expiredIgnoreRules: [], notes: [] });
   });
 
   it("reports the incident's drift ordered by severity, kind, object and attribute", () => {
