@@ -33,7 +33,8 @@ export function auditorSettings(config: PgdriftConfig, origin: string): AuditorS
   const environments = (config.environments ?? []).flatMap((env): DriftAuditorEnvironment[] => {
     if (env.aws === undefined) return [];
     const schemas = env.schemas ?? config.schemas;
-    const { host, port, database, secretArn, iamUser, dbResourceId, baselinePin } = env.aws;
+    const { host, port, database, secretArn, secretKmsKeyArn, iamUser, dbResourceId, baselinePin } =
+      env.aws;
     return [
       {
         name: env.name,
@@ -41,6 +42,7 @@ export function auditorSettings(config: PgdriftConfig, origin: string): AuditorS
         database,
         ...(port === undefined ? {} : { port }),
         ...(secretArn === undefined ? {} : { secretArn }),
+        ...(secretKmsKeyArn === undefined ? {} : { secretKmsKeyArn }),
         ...(iamUser === undefined ? {} : { iamUser }),
         ...(dbResourceId === undefined ? {} : { dbResourceId }),
         ...(schemas === undefined ? {} : { schemas }),

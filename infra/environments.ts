@@ -16,6 +16,12 @@ export interface DriftAuditorEnvironment {
    * ARN (with the 6-character suffix), or `secret.secretArn` of a secret in the same app.
    */
   readonly secretArn?: string;
+  /**
+   * The customer-managed KMS key the secret is encrypted with, when it is not the default
+   * `aws/secretsmanager` key (RDS-managed master user secrets may use one): its key ARN. The
+   * audit Lambda is granted `kms:Decrypt` on it, only through Secrets Manager.
+   */
+  readonly secretKmsKeyArn?: string;
   /** Or: the database user that signs in with RDS IAM authentication. */
   readonly iamUser?: string;
   /** The RDS instance (`db-…`) or cluster (`cluster-…`) resource id, to narrow rds-db:connect. */
@@ -30,6 +36,8 @@ export interface DriftAuditorEnvironment {
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const HOST = /^[A-Za-z0-9.-]+$/;
+/** A key ARN (not an alias: kms:Decrypt is authorized on the key itself). */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /** Validates the environments and turns each into the Map item the audit Lambda receives. */
 export function auditTargets(
@@ -79,6 +87,17 @@ export function auditTargets(
         `${at}.baselinePin`,
         `expected a baseline digest, sha256:<64 hexadecimal digits>, got ${JSON.stringify(env.baselinePin)}`,
       );
+    }
+    if (env.secretKmsKeyArn !== undefined) {
+      if (env.secretArn === undefined) {
+        throw new DriftAuditorPropsError(`${at}.secretKmsKeyArn`, "only applies with secretArn");
+      }
+      if (!Token.isUnresolved(env.secretKmsKeyArn) && !KMS_KEY_ARN.test(env.secretKmsKeyArn)) {
+        throw new DriftAuditorPropsError(
+          `${at}.secretKmsKeyArn`,
+          `expected a KMS key ARN, like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, got ${JSON.stringify(env.secretKmsKeyArn)}`,
+        );
+      }
     }
     if (env.dbResourceId !== undefined && env.iamUser === undefined) {
       throw new DriftAuditorPropsError(`${at}.dbResourceId`, "only applies with iamUser");

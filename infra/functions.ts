@@ -70,6 +70,7 @@ export interface DriftAuditorCode {
 /** How the audit Lambda signs in to one environment: what its IAM policy must allow. */
 export interface DatabaseCredentials {
   readonly secretArn?: string;
+  readonly secretKmsKeyArn?: string;
   readonly iamUser?: string;
   readonly dbResourceId?: string;
 }
@@ -237,6 +238,25 @@ export class AuditorFunctions extends Construct {
           sid: "ReadDatabaseSecrets",
           actions: ["secretsmanager:GetSecretValue"],
           resources: secretArns,
+        }),
+      );
+    }
+    // Secrets encrypted with a customer-managed key: Secrets Manager decrypts them with the
+    // caller's permission on the key, so the role may use it, and only through Secrets Manager.
+    const secretKeys = [
+      ...new Set(props.credentials.flatMap((c) => (c.secretKmsKeyArn ? [c.secretKmsKeyArn] : []))),
+    ];
+    if (secretKeys.length > 0) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: "DecryptDatabaseSecrets",
+          actions: ["kms:Decrypt"],
+          resources: secretKeys,
+          conditions: {
+            StringEquals: {
+              "kms:ViaService": `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+            },
+          },
         }),
       );
     }

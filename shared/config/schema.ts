@@ -113,6 +113,13 @@ export const AwsEnvironmentConfigSchema = z
             "expected a Secrets Manager secret ARN, like arn:aws:secretsmanager:eu-west-1:123456789012:secret:pgdrift/prod-AbCdEf",
         })
         .optional(),
+      secretKmsKeyArn: z
+        .string({ error: "expected a KMS key ARN" })
+        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
+          error:
+            "expected the ARN of the KMS key the secret is encrypted with, like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (a key ARN, not an alias)",
+        })
+        .optional(),
       iamUser: z
         .string({ error: "expected the database user that signs in with RDS IAM authentication" })
         .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, {
@@ -145,6 +152,15 @@ export const AwsEnvironmentConfigSchema = z
         params: { complete: true },
         message:
           'needs exactly one of "secretArn" (a Secrets Manager secret in the RDS JSON format) or "iamUser" (RDS IAM authentication)',
+      });
+    }
+    if (aws.secretKmsKeyArn !== undefined && aws.secretArn === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secretKmsKeyArn"],
+        params: { complete: true },
+        message:
+          '"secretKmsKeyArn" is the key of the "secretArn" secret; set "secretArn" or remove it',
       });
     }
     if (aws.dbResourceId !== undefined && aws.iamUser === undefined) {

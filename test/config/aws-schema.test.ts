@@ -41,6 +41,14 @@ describe("parseConfig: the aws block", () => {
             baselinePin: `sha256:${"a".repeat(64)}`,
           },
         },
+        {
+          name: "billing",
+          aws: {
+            ...prodAws,
+            secretKmsKeyArn:
+              "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          },
+        },
       ],
       aws: {
         vpc,
@@ -102,6 +110,41 @@ describe("parseConfig: the aws block", () => {
       { environments: [{ name: "prod", aws: { ...prodAws, dbResourceId: "db-ABC" } }] },
       'pgdrift.config.json: environments[0].aws.dbResourceId: "dbResourceId" narrows rds-db:connect for "iamUser"; set "iamUser" or remove it',
       "environments[0].aws.dbResourceId",
+    ],
+    [
+      "a secret key named by alias",
+      {
+        environments: [
+          {
+            name: "prod",
+            aws: {
+              ...prodAws,
+              secretKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/pgdrift",
+            },
+          },
+        ],
+      },
+      'pgdrift.config.json: environments[0].aws.secretKmsKeyArn: expected the ARN of the KMS key the secret is encrypted with, like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (a key ARN, not an alias), got "arn:aws:kms:eu-west-1:123456789012:alias/pgdrift"',
+      "environments[0].aws.secretKmsKeyArn",
+    ],
+    [
+      "a secret key without a secret",
+      {
+        environments: [
+          {
+            name: "prod",
+            aws: {
+              host: "db",
+              database: "app",
+              iamUser: "drift",
+              secretKmsKeyArn:
+                "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            },
+          },
+        ],
+      },
+      'pgdrift.config.json: environments[0].aws.secretKmsKeyArn: "secretKmsKeyArn" is the key of the "secretArn" secret; set "secretArn" or remove it',
+      "environments[0].aws.secretKmsKeyArn",
     ],
     [
       "a baseline pin that is not a digest",

@@ -4,6 +4,7 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { DriftAuditor } from "../../infra/drift-auditor.ts";
+import { DriftAuditorPropsError } from "../../infra/errors.ts";
 import {
   bareStack,
   buildAuditor,
@@ -54,6 +55,77 @@ describe("DriftAuditor IAM", () => {
         ]),
       },
     });
+  });
+
+  it("decrypts no database secret with a KMS key unless an environment names one", () => {
+    expect(auditStatements.filter((s) => s.Sid === "DecryptDatabaseSecrets")).toEqual([]);
+  });
+
+  it("lets the audit function decrypt a secret's customer-managed key, through Secrets Manager only", () => {
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const built = buildAuditor({
+      environments: [
+        {
+          name: "qa",
+          host: "qa.db",
+          database: "app",
+          secretArn: PROD_SECRET,
+          secretKmsKeyArn: key,
+        },
+        {
+          name: "qa2",
+          host: "qa2.db",
+          database: "app",
+          secretArn: STAGING_SECRET,
+          secretKmsKeyArn: key,
+        },
+        { name: "plain", host: "plain.db", database: "app", secretArn: STAGING_SECRET },
+      ],
+    });
+    const statements = policyStatements(
+      built.template,
+      built.auditor.auditFunction.role as never,
+    ).filter((s) => s.Sid === "DecryptDatabaseSecrets");
+
+    expect(statements).toEqual([
+      {
+        Sid: "DecryptDatabaseSecrets",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: key,
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com",
+          },
+        },
+      },
+    ]);
+  });
+
+  it("refuses a secret key without a secret, or one named by alias", () => {
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    expect(() =>
+      buildAuditor({
+        environments: [
+          { name: "qa", host: "qa.db", database: "app", iamUser: "drift", secretKmsKeyArn: key },
+        ],
+      }),
+    ).toThrow(
+      new DriftAuditorPropsError("environments[0].secretKmsKeyArn", "only applies with secretArn"),
+    );
+    expect(() =>
+      buildAuditor({
+        environments: [
+          {
+            name: "qa",
+            host: "qa.db",
+            database: "app",
+            secretArn: PROD_SECRET,
+            secretKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/pgdrift",
+          },
+        ],
+      }),
+    ).toThrow(/environments\[0\]\.secretKmsKeyArn.*expected a KMS key ARN/);
   });
 
   it("lets IAM-auth environments connect as their user only", () => {
