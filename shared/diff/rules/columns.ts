@@ -60,6 +60,21 @@ function comparable(column: ColumnObject): object {
 }
 
 /**
+ * Nearly every pair: both snapshots current, the same sequence (or none), the same type. Such
+ * a pair is compared as it is (no allocation here: this runs for every column of a snapshot).
+ */
+function isPlainPair(base: ColumnObject, env: ColumnObject): boolean {
+  return (
+    base.sequence === env.sequence &&
+    base.type === env.type &&
+    base.sequence !== undefined &&
+    env.sequence !== undefined &&
+    base.sequence_privileges !== undefined &&
+    env.sequence_privileges !== undefined
+  );
+}
+
+/**
  * Both columns as compared. A field one side lacks (its snapshot was written before the field
  * existed) says nothing about that side, so it is compared on neither: an older baseline does
  * not report every serial column's sequence until it is rebuilt. Privileges on the column's
@@ -69,14 +84,7 @@ function comparable(column: ColumnObject): object {
  * is compared with every sequence's type spelled out (withSequenceTypes).
  */
 function comparablePair(base: ColumnObject, env: ColumnObject): [object, object] {
-  // Nearly every pair: both snapshots current, the same sequence (or none), the same type.
-  if (
-    base.sequence === env.sequence &&
-    base.type === env.type &&
-    LATER_FIELDS.every((field) => base[field] !== undefined && env[field] !== undefined)
-  ) {
-    return [comparable(base), comparable(env)];
-  }
+  if (isPlainPair(base, env)) return [comparable(base), comparable(env)];
   const skipped: string[] = LATER_FIELDS.filter(
     (field) => base[field] === undefined || env[field] === undefined,
   );
@@ -380,7 +388,11 @@ export function columnRule(ctx: RuleContext): DraftFinding[] {
     ...changedFindings(
       "column",
       presence.both,
-      (base, env) => diffAttributes(...comparablePair(base, env), SPEC),
+      (base, env) => {
+        if (isPlainPair(base, env)) return diffAttributes(comparable(base), comparable(env), SPEC);
+        const [expected, actual] = comparablePair(base, env);
+        return diffAttributes(expected, actual, SPEC);
+      },
       (identity, diff, base, env) => ({
         message: message(identity, diff, base, env),
         remediation: remediation(
