@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { ArnFormat, type Duration, Stack, Token } from "aws-cdk-lib";
+import type { Duration } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -8,6 +8,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import { type DatabaseCredentials, grantDatabaseSignIn } from "./database-access.ts";
 import { DriftAuditorPropsError } from "./errors.ts";
 import { acknowledgeRule, acknowledgeWildcardResource } from "./nag.ts";
 import { NOTIFICATIONS_PREFIX, REPORTS_PREFIX } from "./storage.ts";
@@ -65,14 +66,6 @@ export interface AuditTarget {
 export interface DriftAuditorCode {
   readonly audit: lambda.Code;
   readonly summarize: lambda.Code;
-}
-
-/** How the audit Lambda signs in to one environment: what its IAM policy must allow. */
-export interface DatabaseCredentials {
-  readonly secretArn?: string;
-  readonly secretKmsKeyArn?: string;
-  readonly iamUser?: string;
-  readonly dbResourceId?: string;
 }
 
 export interface AuditorFunctionsProps {
@@ -227,73 +220,7 @@ export class AuditorFunctions extends Construct {
 
     this.grantArchive(role, props.archiveBucket, [REPORTS_PREFIX, NOTIFICATIONS_PREFIX]);
 
-    const secretArns = [
-      ...new Set(
-        props.credentials.flatMap((c) => (c.secretArn ? [secretResourceArn(c.secretArn)] : [])),
-      ),
-    ];
-    if (secretArns.length > 0) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: "ReadDatabaseSecrets",
-          actions: ["secretsmanager:GetSecretValue"],
-          resources: secretArns,
-        }),
-      );
-    }
-    // Secrets encrypted with a customer-managed key: Secrets Manager decrypts them with the
-    // caller's permission on the key, so the role may use it, and only through Secrets Manager.
-    const secretKeys = [
-      ...new Set(props.credentials.flatMap((c) => (c.secretKmsKeyArn ? [c.secretKmsKeyArn] : []))),
-    ];
-    if (secretKeys.length > 0) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: "DecryptDatabaseSecrets",
-          actions: ["kms:Decrypt"],
-          resources: secretKeys,
-          conditions: {
-            StringEquals: {
-              "kms:ViaService": `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-            },
-          },
-        }),
-      );
-    }
-
-    const stack = Stack.of(this);
-    const dbUsers = [
-      ...new Set(
-        props.credentials.flatMap((c) =>
-          c.iamUser
-            ? [
-                stack.formatArn({
-                  service: "rds-db",
-                  resource: "dbuser",
-                  resourceName: `${c.dbResourceId ?? "*"}/${c.iamUser}`,
-                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-                }),
-              ]
-            : [],
-        ),
-      ),
-    ];
-    if (dbUsers.length > 0) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: "ConnectWithRdsIamAuth",
-          actions: ["rds-db:connect"],
-          resources: dbUsers,
-        }),
-      );
-      for (const arn of dbUsers.filter((a) => a.includes("dbuser:*/"))) {
-        acknowledgeWildcardResource(
-          role,
-          arn,
-          "RDS IAM authentication for one named database user; the instance or cluster resource id is not known at synth time (set dbResourceId on the environment to narrow it)",
-        );
-      }
-    }
+    grantDatabaseSignIn(role, props.credentials);
 
     this.grantPublish(role, props.topic);
 
@@ -388,14 +315,4 @@ function listStatement(
 export function normalizeBaselinePrefix(prefix: string): string {
   const trimmed = prefix.replace(/^\/+/, "").replace(/\/+$/, "");
   return trimmed === "" ? "" : `${trimmed}/`;
-}
-
-/**
- * The IAM resource for a secret ARN. A complete ARN ends with the six characters Secrets
- * Manager appends to the name; a partial one (name only) needs `-??????` to match them.
- */
-export function secretResourceArn(arn: string): string {
-  if (Token.isUnresolved(arn)) return arn; // a Secret's secretArn: always the complete ARN
-  const name = arn.split(":secret:")[1] ?? "";
-  return /-[A-Za-z0-9]{6}$/.test(name) ? arn : `${arn}-??????`;
 }
