@@ -8,6 +8,12 @@ import { pairRenames, renameFindings } from "../renames.ts";
 import { breaksInserts } from "../severity.ts";
 import { commentStatement, privilegeStatements, statementsOr } from "../sql.ts";
 import {
+  addNotValid,
+  nullability,
+  nullableMessage,
+  nullableRemediation,
+} from "./column-nullability.ts";
+import {
   createOwnedSequences,
   optionChanges,
   ownOwnedSequences,
@@ -37,21 +43,6 @@ const SPEC = {
 
 /** The fields a snapshot written before they existed lacks (ColumnObject). */
 const LATER_FIELDS = ["sequence", "sequence_privileges"] as const;
-
-const NOT_VALID = "not valid: ";
-
-/** The constraint of a NOT NULL added NOT VALID and not validated (PostgreSQL 18+), else null. */
-export function notValidConstraint(nullable: ColumnObject["nullable"]): string | null {
-  return typeof nullable === "string" ? nullable.slice(NOT_VALID.length) : null;
-}
-
-/**
- * Nullability as it is compared: `true`, `false` or `not valid`. The NOT VALID constraint's
- * name is left out, as NOT NULL constraint names are on every major: it only words remediations.
- */
-function nullability(nullable: ColumnObject["nullable"]): boolean | "not valid" {
-  return typeof nullable === "string" ? "not valid" : nullable;
-}
 
 function comparable(column: ColumnObject): object {
   return typeof column.nullable === "string"
@@ -104,14 +95,6 @@ function comparablePair(base: ColumnObject, env: ColumnObject): [object, object]
   return [known(base), known(env)];
 }
 
-/** `ALTER TABLE t ADD CONSTRAINT n NOT NULL c NOT VALID;` for a column whose NOT NULL is NOT VALID, else "". */
-function addNotValid(name: string, column: ColumnObject): string {
-  const constraint = notValidConstraint(column.nullable);
-  return constraint === null
-    ? ""
-    : `ALTER TABLE ${column.table} ADD CONSTRAINT ${constraint} NOT NULL ${name} NOT VALID;`;
-}
-
 /**
  * The column's definition as `ADD COLUMN` takes it: `status character varying(50) DEFAULT 'pending'::… NOT NULL`.
  * A NOT VALID NOT NULL cannot be written inline: see addNotValid.
@@ -128,26 +111,6 @@ export function columnDefinition(name: string, column: ColumnObject): string {
   return parts.join(" ");
 }
 
-function nullableMessage(
-  identity: string,
-  diff: AttributeDiff,
-  base: ColumnObject,
-  env: ColumnObject,
-): string {
-  const spell = (nullable: unknown) =>
-    nullable === "not valid" ? "NOT NULL NOT VALID" : nullable ? "nullable" : "NOT NULL";
-  const text = `column ${identity} is ${spell(diff.actual)}, expected ${spell(diff.expected)}`;
-  const envConstraint = notValidConstraint(env.nullable);
-  if (envConstraint !== null) {
-    return `${text}: its NOT NULL constraint ${envConstraint} was added NOT VALID and not validated, so existing rows may hold NULL`;
-  }
-  const baseConstraint = notValidConstraint(base.nullable);
-  if (baseConstraint !== null) {
-    return `${text}: the migrations add NOT NULL constraint ${baseConstraint} NOT VALID and do not validate it`;
-  }
-  return text;
-}
-
 function message(
   identity: string,
   diff: AttributeDiff,
@@ -160,26 +123,6 @@ function message(
     return sequencePrivilegesMessage(identity, diff, env);
   }
   return changedMessage("column", identity, diff);
-}
-
-function nullableRemediation(
-  alter: string,
-  name: string,
-  base: ColumnObject,
-  env: ColumnObject,
-): string {
-  const expected = nullability(base.nullable);
-  const actual = nullability(env.nullable);
-  if (expected === true) return `${alter} DROP NOT NULL;`;
-  if (expected === "not valid") {
-    if (actual === true) return addNotValid(name, base);
-    return `Nothing to repair: every row is checked. To match, validate it in a migration too: ALTER TABLE ${base.table} VALIDATE CONSTRAINT ${notValidConstraint(base.nullable)};`;
-  }
-  const constraint = notValidConstraint(env.nullable);
-  if (constraint !== null) {
-    return `ALTER TABLE ${env.table} VALIDATE CONSTRAINT ${constraint}; (fails while rows hold NULL: fix those rows first)`;
-  }
-  return `${alter} SET NOT NULL; (fails while rows hold NULL: fix those rows first)`;
 }
 
 /** `by default (START WITH 1000 INCREMENT BY 10)` → its kind and its sequence's options. */
