@@ -16,7 +16,7 @@ import {
   quoteIdent,
   SCHEMA_IN_SCOPE,
 } from "./sql-fragments.ts";
-import type { TablesRead } from "./tables.sql.ts";
+import { type TablesRead, tableOrder } from "./tables.sql.ts";
 
 /**
  * Columns of the tables in scope (the table reader decides which tables are), read for
@@ -180,13 +180,7 @@ export async function readColumns(
 ): Promise<ColumnsRead> {
   const tablesPerQuery = options.tablesPerQuery ?? TABLES_PER_COLUMN_QUERY;
   const identityOf = tables.identities;
-  const order =
-    tables.order ??
-    [...identityOf.keys()].sort((a, b) => {
-      const x = identityOf.get(a) as string;
-      const y = identityOf.get(b) as string;
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
+  const order = tableOrder(tables);
   // A partition's columns are its parent's, but a partition may still have its own default,
   // NOT NULL, comment or grants. Their order is the parent's (a partition created on its own
   // and attached later may hold them in another order), so they take the root's position.
